@@ -1,0 +1,5 @@
+"""inventory-optimizer: week 2. Segments items and sets safety stocks and reorder points."""
+
+from agents.base import AgentSpec
+
+INVENTORY_OPTIMIZER = AgentSpec(name="inventory-optimizer", tools=("reorder-calc", "abc-xyz"))

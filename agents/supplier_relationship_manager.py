@@ -1,0 +1,5 @@
+"""supplier-relationship-manager: week 2. Scores suppliers from their delivery history."""
+
+from agents.base import AgentSpec
+
+SUPPLIER_RELATIONSHIP_MANAGER = AgentSpec(name="supplier-relationship-manager", tools=("supplier-scorecard",))

@@ -1,0 +1,1 @@
+"""The monthly S&OP cycle as a LangGraph graph: state, week nodes, gates and wiring."""

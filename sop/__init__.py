@@ -1,0 +1,1 @@
+"""The application shell of sop: CLI, store, configuration, reports and logging."""

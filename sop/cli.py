@@ -1,0 +1,25 @@
+"""The `sop` console script: builds Settings once and hands it to the commands."""
+
+from __future__ import annotations
+
+import typer
+
+from sop.commands import cycle, data, report, tools
+from sop.config import Settings
+from sop.log import configure_logging
+
+app = typer.Typer(help="Run the monthly S&OP cycle: data, cycle, tools and reports.", no_args_is_help=True)
+app.add_typer(data.app, name="data")
+app.add_typer(cycle.app, name="cycle")
+app.add_typer(tools.app, name="tools")
+app.command("report")(report.report)
+
+
+@app.callback()
+def main(ctx: typer.Context, log_level: str = typer.Option("WARNING", help="DEBUG, INFO, WARNING or ERROR")) -> None:
+    configure_logging(log_level)
+    ctx.obj = Settings()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,34 @@
+"""What the command modules share: the console, the settings and opening the store."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import typer
+from rich.console import Console
+
+from sop.config import Settings
+from sop.store import Store
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def settings(ctx: typer.Context) -> Settings:
+    return ctx.find_root().obj
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print one clear line on stderr and return the exit to raise."""
+    errors.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@contextmanager
+def open_store(ctx: typer.Context) -> Iterator[Store]:
+    store = Store(settings(ctx).db)
+    try:
+        yield store
+    finally:
+        store.close()

@@ -1,0 +1,156 @@
+"""`sop cycle`: run the monthly cycle, inspect it, and decide at its gates.
+
+Exit codes, for schedulers: 0 done, or waiting at a gate for a person; 3 paused because the
+approval policy did not pass a gate; 1 failed or refused.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+from rich.table import Table
+
+from agents.models import chat_model
+from graph.context import CycleContext
+from graph.gates import NotAuthorized
+from graph.policy import load_policy
+from graph.state import Gate
+from sop.commands.common import console, fail, open_store, settings
+from sop.log import get_logger
+from sop.runner import CycleError, Cycles, Outcome, default_period
+
+app = typer.Typer(help="Run the monthly S&OP cycle and decide at its gates.", no_args_is_help=True)
+
+EXIT_POLICY_PAUSED = 3
+PeriodOpt = typer.Option(None, "--period", help="cycle month YYYY-MM; default: the month after the history")
+PolicyOpt = typer.Option(None, "--policy", help="approval policy (YAML or JSON) for unattended runs")
+
+
+@contextmanager
+def _cycles(ctx: typer.Context, policy: Optional[Path] = None) -> Iterator[tuple[Cycles, CycleContext]]:
+    cfg = settings(ctx)
+    try:
+        loaded_policy = load_policy(policy) if policy else None
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    with open_store(ctx) as store:
+        context = CycleContext(settings=cfg, store=store, model=chat_model(cfg), policy=loaded_policy)
+        yield Cycles(context), context
+
+
+def _period(context: CycleContext, period: Optional[str]) -> str:
+    try:
+        return period or default_period(context)
+    except CycleError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _show(outcome: Outcome) -> None:
+    """Tell the person where the cycle stands, and what to type next."""
+    if outcome.state == "failed":
+        raise fail(f"the {outcome.period} cycle failed: {outcome.error}. Fix the cause, then 'sop cycle resume --period {outcome.period}'")
+    if outcome.state == "done":
+        console.print(f"[bold green]The {outcome.period} cycle is complete[/]: plan version {outcome.values.get('published_version')} published.")
+        console.print(f"Executive package: {outcome.values.get('package_dir')}/executive-package.html")
+        console.print(f"Decision log:      {outcome.values.get('package_dir')}/decision-log.csv")
+        return
+    if outcome.state != "waiting":
+        console.print(f"The {outcome.period} cycle is {outcome.state}.")
+        return
+    payload = outcome.payload or {}
+    table = Table("figure", "value", title=f"{outcome.period}: waiting at the {outcome.gate} gate: {payload.get('approving')}")
+    for key, value in payload.get("figures", {}).items():
+        table.add_row(key, f"{value:,.4g}")
+    console.print(table)
+    for report in payload.get("reports", []):
+        console.print(f"[bold]{report['agent']}[/]: {report['narrative']}")
+    for failure in payload.get("policy_failures", []):
+        console.print(f"[yellow]policy:[/] {failure}")
+    console.print(f"To continue: sop cycle approve --gate {outcome.gate} --as NAME --period {outcome.period} [--notes TEXT]")
+
+
+def _finish(outcome: Outcome, context: CycleContext) -> None:
+    _show(outcome)
+    if outcome.state == "waiting" and context.policy is not None:
+        raise typer.Exit(EXIT_POLICY_PAUSED)
+
+
+@app.command("run")
+def run(ctx: typer.Context, period: Optional[str] = PeriodOpt, policy: Optional[Path] = PolicyOpt) -> None:
+    """Start the cycle for PERIOD; it stops at each gate unless the policy passes it."""
+    with _cycles(ctx, policy) as (cycles, context):
+        try:
+            outcome = cycles.run(_period(context, period))
+        except CycleError as exc:
+            raise fail(str(exc)) from exc
+        _finish(outcome, context)
+
+
+def _decide(ctx: typer.Context, gate: Gate, person: str, approved: bool, notes: str,
+            period: Optional[str], policy: Optional[Path]) -> None:
+    with _cycles(ctx, policy) as (cycles, context):
+        the_period = _period(context, period)
+        try:
+            outcome = cycles.decide(the_period, gate, person, approved, notes)
+        except NotAuthorized as exc:
+            get_logger(cycle_id=the_period, node=f"{gate}_gate", agent=None).warning(
+                "approval_refused", gate=gate, person=person)
+            raise fail(f"refused: {exc}") from exc
+        except CycleError as exc:
+            raise fail(str(exc)) from exc
+        _finish(outcome, context)
+
+
+@app.command("approve")
+def approve(
+    ctx: typer.Context,
+    gate: str = typer.Option(..., "--gate", help="consensus or executive"),
+    person: str = typer.Option(..., "--as", help="who approves; must hold the gate's role"),
+    notes: str = typer.Option("", "--notes"),
+    period: Optional[str] = PeriodOpt,
+    policy: Optional[Path] = PolicyOpt,
+) -> None:
+    """Approve the gate the cycle waits at, and run on to the next gate or the end."""
+    _decide(ctx, _gate(gate), person, True, notes, period, policy)
+
+
+@app.command("reject")
+def reject(
+    ctx: typer.Context,
+    gate: str = typer.Option(..., "--gate", help="consensus or executive"),
+    person: str = typer.Option(..., "--as", help="who rejects; must hold the gate's role"),
+    notes: str = typer.Option(..., "--notes", help="what to rework"),
+    period: Optional[str] = PeriodOpt,
+    policy: Optional[Path] = PolicyOpt,
+) -> None:
+    """Send the cycle back for rework: consensus to week 1, executive to week 3."""
+    _decide(ctx, _gate(gate), person, False, notes, period, policy)
+
+
+def _gate(gate: str) -> Gate:
+    if gate not in ("consensus", "executive"):
+        raise fail(f"--gate must be consensus or executive, not {gate!r}", code=2)
+    return gate  # type: ignore[return-value]
+
+
+@app.command("resume")
+def resume(ctx: typer.Context, period: Optional[str] = PeriodOpt, policy: Optional[Path] = PolicyOpt) -> None:
+    """Continue a cycle that stopped (crash, kill or failure) from its last checkpoint."""
+    with _cycles(ctx, policy) as (cycles, context):
+        _finish(cycles.resume(_period(context, period)), context)
+
+
+@app.command("status")
+def status(ctx: typer.Context, period: Optional[str] = PeriodOpt,
+           as_json: bool = typer.Option(False, "--json", help="machine-readable")) -> None:
+    """Where the cycle stands: running, waiting (at which gate), done or failed."""
+    with _cycles(ctx) as (cycles, context):
+        outcome = cycles.status(_period(context, period))
+    if as_json:
+        console.print_json(json.dumps(outcome.as_json()))
+    else:
+        console.print(f"{outcome.period}: {outcome.state}" + (f" at the {outcome.gate} gate" if outcome.gate else ""))

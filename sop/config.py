@@ -1,0 +1,44 @@
+"""Settings, read once from the environment (and `.env`) by the CLI and passed down.
+
+No node or tool reads `os.environ`; they receive a `Settings` (ARCHITECTURE.md rule 5).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    db: Path = Field(Path("sop.duckdb"), alias="SOP_DB", description="DuckDB file with the planning data")
+    checkpoint_url: str = Field(
+        "sop-checkpoints.sqlite", alias="SOP_CHECKPOINT_URL",
+        description="SQLite file for cycle checkpoints",
+    )
+    out_dir: Path = Field(Path("out"), alias="SOP_OUT", description="where executive packages are written")
+    openai_api_key: SecretStr | None = Field(None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(None, alias="OPENAI_BASE_URL")
+    model: str = Field("gpt-4o-mini", alias="SOP_MODEL")
+    model_timeout_s: float = Field(30.0, alias="SOP_MODEL_TIMEOUT", gt=0)
+    horizon_months: int = Field(18, alias="SOP_HORIZON", ge=3, le=36)
+    holding_rate: float = Field(0.25, alias="SOP_HOLDING_RATE", gt=0, description="per year, of unit cost")
+    ordering_cost: float = Field(150.0, alias="SOP_ORDERING_COST", ge=0, description="per order")
+    unmet_penalty_factor: float = Field(
+        1.5, alias="SOP_UNMET_PENALTY_FACTOR", gt=0,
+        description="lost-sale penalty per unit as a multiple of the SKU's price",
+    )
+    ss_penalty_rate: float = Field(
+        0.5, alias="SOP_SS_PENALTY_RATE", ge=0,
+        description="penalty per unit-month below safety stock, as a fraction of unit cost",
+    )
+    dso_days: float = Field(45.0, alias="SOP_DSO_DAYS", ge=0, description="days sales outstanding")
+    dpo_days: float = Field(40.0, alias="SOP_DPO_DAYS", ge=0, description="days payables outstanding")
+
+    @property
+    def offline(self) -> bool:
+        """True when no language model is configured: the offline model writes narratives."""
+        return self.openai_api_key is None

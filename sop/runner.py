@@ -1,0 +1,106 @@
+"""Starts, resumes and inspects cycles. Every outcome is read back from the checkpoint, so the
+CLI, a scheduler and a resumed process all see the same truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from langgraph.types import Command
+
+from graph.checkpoint import sqlite_checkpointer
+from graph.context import CycleContext
+from graph.cycle import build_graph
+from graph.gates import authorize
+from graph.state import Gate
+from tools.periods import add_months
+
+CycleStatus = Literal["not_started", "running", "waiting", "done", "failed"]
+
+
+class CycleError(RuntimeError):
+    """A cycle command that cannot be carried out as asked; the message says what to do."""
+
+
+@dataclass
+class Outcome:
+    period: str
+    state: CycleStatus
+    gate: Gate | None = None
+    payload: dict[str, Any] | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"period": self.period, "state": self.state, "gate": self.gate, "error": self.error,
+                "published_version": self.values.get("published_version"),
+                "package_dir": self.values.get("package_dir")}
+
+
+def default_period(ctx: CycleContext) -> str:
+    last = ctx.store.last_history_month()
+    if last is None:
+        raise CycleError("no demand history is loaded; run 'sop data demo' or 'sop data load DIR' first")
+    return add_months(last, 1)
+
+
+class Cycles:
+    """One checkpointed graph over the configured SQLite file."""
+
+    def __init__(self, ctx: CycleContext):
+        self.ctx = ctx
+        self.graph = build_graph(sqlite_checkpointer(ctx.settings.checkpoint_url))
+
+    @staticmethod
+    def _config(period: str) -> dict:
+        return {"configurable": {"thread_id": f"cycle-{period}"}}
+
+    def status(self, period: str) -> Outcome:
+        snap = self.graph.get_state(self._config(period))
+        if not snap.values:
+            return Outcome(period, "not_started")
+        values = dict(snap.values)
+        interrupts = [i for t in snap.tasks for i in t.interrupts]
+        errors = [t.error for t in snap.tasks if t.error]
+        if interrupts:
+            payload = interrupts[0].value
+            return Outcome(period, "waiting", payload["gate"], payload, values)
+        if errors:
+            return Outcome(period, "failed", values=values, error=str(errors[0]))
+        if not snap.next:
+            return Outcome(period, "done", values=values)
+        return Outcome(period, "running", values=values)
+
+    def _invoke(self, period: str, command: Any) -> Outcome:
+        try:
+            self.graph.invoke(command, self._config(period), context=self.ctx)
+        except Exception as exc:  # the checkpoint keeps the failure; status reports it
+            outcome = self.status(period)
+            outcome.state, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
+            return outcome
+        return self.status(period)
+
+    def run(self, period: str) -> Outcome:
+        current = self.status(period)
+        if current.state != "not_started":
+            raise CycleError(
+                f"the {period} cycle is already {current.state}; "
+                + ("see 'sop report'" if current.state == "done" else "use 'sop cycle status' or 'sop cycle resume'")
+            )
+        return self._invoke(period, {"cycle_id": period, "period": period})
+
+    def decide(self, period: str, gate: Gate, by: str, approved: bool, notes: str,
+               decisions: list[dict[str, Any]] | None = None) -> Outcome:
+        current = self.status(period)
+        if current.state != "waiting" or current.gate != gate:
+            where = f"waiting at the {current.gate} gate" if current.state == "waiting" else current.state
+            raise CycleError(f"the {period} cycle is not waiting at the {gate} gate (it is {where})")
+        authorize(self.ctx, gate, by)
+        answer = {"approved": approved, "by": by, "notes": notes, "decisions": decisions or []}
+        return self._invoke(period, Command(resume=answer))
+
+    def resume(self, period: str) -> Outcome:
+        current = self.status(period)
+        if current.state in ("not_started", "done", "waiting"):
+            return current
+        return self._invoke(period, None)

@@ -1,0 +1,470 @@
+"""The planning database: a DuckDB file with ordered migrations and an all-or-nothing CSV import.
+
+Every input table is declared once in `sop.schema`; this module turns those declarations into
+DDL (migration 1) and into the checks a company's CSV files must pass before anything is
+written. Referential integrity (foreign keys, family references) is checked here in Python and
+not declared in DuckDB, because DuckDB foreign keys would block the delete-then-insert reload.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from sop.decision_log import GENESIS_HASH, entry_hash
+from sop.schema import FAMILY_REFERENCES, TABLES, Column, ForeignKey, Table
+
+RELOAD_HINT = "run 'sop data load' again"
+
+DUCKDB_TYPES = {"text": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "month": "VARCHAR", "date": "DATE"}
+
+EXPECTED = {
+    "float": "expected a number",
+    "int": "expected a whole number",
+    "month": "expected a month as YYYY-MM with the month 01-12",
+    "date": "expected a date that exists, as YYYY-MM-DD",
+}
+
+MONTH_PATTERN = r"\d{4}-(0[1-9]|1[0-2])"
+DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
+
+
+class DataError(Exception):
+    """A problem in an input file, located the way a person finds it in a spreadsheet.
+
+    `row` is the line number in the file: the header is line 1, so the first data row is line 2.
+    `row` and `column` are None when the problem is the whole file.
+    """
+
+    def __init__(
+        self, file: str, message: str, row: int | None = None, column: str | None = None,
+        hint: str = "Fix the value",
+    ) -> None:
+        self.file, self.message, self.row, self.column, self.hint = file, message, row, column, hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" line {self.row}"
+        if self.column is not None:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}. {self.hint} and {RELOAD_HINT}."
+
+
+# ---------------------------------------------------------------------------------------------
+# Migrations: append a function to MIGRATIONS to change the schema; never edit an applied one.
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _column_ddl(column: Column) -> str:
+    null = "" if column.nullable else " NOT NULL"
+    return f"{_quote(column.name)} {DUCKDB_TYPES[column.type]}{null}"
+
+
+def _create_table_sql(table: Table) -> str:
+    columns = [_column_ddl(c) for c in table.columns]
+    key = ", ".join(_quote(k) for k in table.key)
+    return f"CREATE TABLE {_quote(table.name)} ({', '.join(columns)}, PRIMARY KEY ({key}))"
+
+
+def create_input_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create one table per input file declared in `sop.schema.TABLES`."""
+    for table in TABLES:
+        con.execute(_create_table_sql(table))
+
+
+# What each cycle writes. Every row carries its cycle_id, so a node that runs again after a
+# resume replaces its own rows (`Store.replace`) instead of adding to them.
+CYCLE_TABLES = {
+    "forecast_layers": "cycle_id VARCHAR, layer VARCHAR, sku VARCHAR, dc VARCHAR, month VARCHAR, qty DOUBLE, "
+                       "yhat DOUBLE, lo_80 DOUBLE, hi_80 DOUBLE, lo_95 DOUBLE, hi_95 DOUBLE, model VARCHAR, "
+                       "PRIMARY KEY (cycle_id, layer, sku, dc, month)",
+    "backtests": "cycle_id VARCHAR, sku VARCHAR, dc VARCHAR, model VARCHAR, mae DOUBLE, benchmark_mae DOUBLE, "
+                 "error_std DOUBLE, mean_actual DOUBLE, points BIGINT, PRIMARY KEY (cycle_id, sku, dc)",
+    "agent_reports": "cycle_id VARCHAR, agent VARCHAR, narrative VARCHAR, source VARCHAR, figures VARCHAR, "
+                     "PRIMARY KEY (cycle_id, agent)",
+    "inventory_policy": "cycle_id VARCHAR, sku VARCHAR, dc VARCHAR, abc VARCHAR, xyz VARCHAR, service_level DOUBLE, "
+                        "mean_demand DOUBLE, demand_std DOUBLE, lead_time DOUBLE, unit_cost DOUBLE, eoq DOUBLE, "
+                        "safety_stock DOUBLE, reorder_point DOUBLE, order_up_to DOUBLE, PRIMARY KEY (cycle_id, sku, dc)",
+    "plan_lines": "cycle_id VARCHAR, scenario VARCHAR, kind VARCHAR, sku VARCHAR, plant VARCHAR, dc VARCHAR, "
+                  "month VARCHAR, qty DOUBLE, PRIMARY KEY (cycle_id, scenario, kind, sku, plant, dc, month)",
+    "plant_hours": "cycle_id VARCHAR, scenario VARCHAR, plant VARCHAR, month VARCHAR, regular_hours DOUBLE, "
+                   "max_overtime_hours DOUBLE, overtime_hours DOUBLE, used_hours DOUBLE, "
+                   "PRIMARY KEY (cycle_id, scenario, plant, month)",
+    "plan_summary": "cycle_id VARCHAR, scenario VARCHAR, status VARCHAR, objective DOUBLE, demand_units DOUBLE, "
+                    "unmet_units DOUBLE, demand_revenue DOUBLE, unmet_revenue DOUBLE, PRIMARY KEY (cycle_id, scenario)",
+    "gaps": "cycle_id VARCHAR, scenario VARCHAR, rank BIGINT, kind VARCHAR, subject VARCHAR, month VARCHAR, "
+            "units DOUBLE, value DOUBLE, detail VARCHAR, PRIMARY KEY (cycle_id, scenario, rank)",
+    "lane_use": "cycle_id VARCHAR, plant VARCHAR, dc VARCHAR, month VARCHAR, volume DOUBLE, capacity DOUBLE, "
+                "utilisation DOUBLE, cost DOUBLE, PRIMARY KEY (cycle_id, plant, dc, month)",
+    "supplier_scores": "cycle_id VARCHAR, supplier VARCHAR, score DOUBLE, tier VARCHAR, quality DOUBLE, "
+                       "delivery DOUBLE, cost DOUBLE, responsiveness DOUBLE, on_time DOUBLE, ppm DOUBLE, "
+                       "fill_rate DOUBLE, price_index DOUBLE, PRIMARY KEY (cycle_id, supplier)",
+    "financials": "cycle_id VARCHAR, scenario VARCHAR, family VARCHAR, month VARCHAR, demand_units DOUBLE, "
+                  "fulfilled_units DOUBLE, revenue DOUBLE, production_cost DOUBLE, overtime_cost DOUBLE, "
+                  "freight_cost DOUBLE, holding_cost DOUBLE, cogs DOUBLE, gross_margin DOUBLE, gross_margin_pct DOUBLE, "
+                  "inventory_units DOUBLE, inventory_value DOUBLE, budget_revenue DOUBLE, budget_cogs DOUBLE, "
+                  "revenue_variance DOUBLE, margin_variance DOUBLE, PRIMARY KEY (cycle_id, scenario, family, month)",
+    "decisions": "seq BIGINT PRIMARY KEY, cycle_id VARCHAR, gate VARCHAR, attempt BIGINT, decision VARCHAR, "
+                 "decided_by VARCHAR, decided_at VARCHAR, rationale VARCHAR, figures VARCHAR, prev_hash VARCHAR, "
+                 "hash VARCHAR, UNIQUE (cycle_id, gate, attempt)",
+    "plan_versions": "version BIGINT PRIMARY KEY, cycle_id VARCHAR UNIQUE, scenario VARCHAR, approved_by VARCHAR, "
+                     "published_at VARCHAR",
+    "published_plan": "version BIGINT, sku VARCHAR, dc VARCHAR, month VARCHAR, qty DOUBLE, "
+                      "PRIMARY KEY (version, sku, dc, month)",
+}
+
+
+def create_cycle_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the tables the cycle writes: forecasts, plans, scores, financials, decisions."""
+    for name, columns in CYCLE_TABLES.items():
+        con.execute(f"CREATE TABLE {_quote(name)} ({columns})")
+
+
+MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
+    create_input_tables,
+    create_cycle_tables,
+]
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit when the block succeeds, roll back on any exception so nothing is half-written."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading and validating one file: raw strings in, typed columns out, indexed by line number.
+
+
+def _read_header(path: Path, table: Table) -> list[str]:
+    """Read the header with the csv module, because pandas silently renames repeated names."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            header = [name.strip() for name in next(csv.reader(f), [])]
+    except UnicodeDecodeError:
+        raise DataError(table.file, "is not UTF-8 text", hint="Save it as 'CSV UTF-8'") from None
+    if not any(header):
+        raise DataError(
+            table.file, f"is empty; expected a header line with: {', '.join(table.column_names)}",
+            hint="Add the header and rows",
+        )
+    return header
+
+
+def _check_header(header: list[str], table: Table) -> None:
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    missing = [name for name in table.column_names if name not in header]
+    extra = [name for name in header if name not in table.column_names]
+    for names, problem in ((repeated, "repeated"), (missing, "missing"), (extra, "unexpected")):
+        if names:
+            raise DataError(
+                table.file, f"{problem} column(s) {', '.join(names)}; expected: "
+                f"{', '.join(table.column_names)}", row=1, column=", ".join(names),
+                hint="Fix the header line",
+            )
+
+
+def _read_rows(path: Path, table: Table) -> pd.DataFrame:
+    """All cells as stripped strings, indexed by line number, blank lines dropped.
+
+    Line numbers count one line per row, so a quoted cell spanning lines shifts the later ones.
+    """
+    try:
+        raw = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig",
+        )
+    except pd.errors.ParserError as e:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+        if found is None:
+            raise DataError(table.file, f"could not be read as CSV ({e})", hint="Fix the file") from None
+        expected, line, saw = found.groups()
+        raise DataError(
+            table.file, f"expected {expected} values, found {saw}; look for a stray comma",
+            row=int(line), hint="Fix the line",
+        ) from None
+    raw.columns = [name.strip() for name in raw.columns]
+    raw = raw[table.column_names].apply(lambda s: s.str.strip())
+    raw.index = pd.RangeIndex(2, len(raw) + 2)
+    return raw[raw.ne("").any(axis=1)]
+
+
+def _parse_values(raw: pd.Series, empty: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
+    """Typed values (None/NA where empty) and a mask of non-empty cells that do not parse."""
+    if column.type in ("float", "int"):
+        numbers = pd.to_numeric(raw.mask(empty), errors="coerce")
+        bad = ~empty & ~np.isfinite(numbers)
+        if column.type == "int":
+            bad |= ~bad & ~empty & numbers.mod(1).ne(0)
+        return numbers.mask(bad).astype("Int64" if column.type == "int" else "Float64"), bad
+    if column.type == "month":
+        bad = ~empty & ~raw.str.fullmatch(MONTH_PATTERN)
+    elif column.type == "date":
+        parsed = pd.to_datetime(raw.mask(empty), format="%Y-%m-%d", errors="coerce")
+        bad = ~empty & (~raw.str.fullmatch(DATE_PATTERN) | parsed.isna())
+    else:
+        bad = pd.Series(False, index=raw.index)
+    return raw.mask(empty, None), bad
+
+
+def _cell_checks(
+    raw: pd.Series, empty: pd.Series, values: pd.Series, bad: pd.Series, column: Column,
+) -> Iterator[tuple[pd.Series, str]]:
+    """(mask of failing cells, message template) for each rule the column declares."""
+    if not column.nullable:
+        yield empty, "is empty, but a value is required"
+    if column.type in EXPECTED:
+        yield bad, EXPECTED[column.type] + ", got '{value}'"
+    if column.non_negative:
+        yield values.lt(0).fillna(False).astype(bool), "must not be negative, got '{value}'"
+    if column.choices:
+        choices = ", ".join(column.choices)
+        yield ~empty & ~raw.isin(column.choices), f"expected one of {choices}; got '{{value}}'"
+
+
+def _first_line(mask: pd.Series) -> int | None:
+    hits = mask.index[mask.to_numpy(dtype=bool)]
+    return int(hits[0]) if len(hits) else None
+
+
+def _parse_table(raw: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Typed table, or the DataError for the earliest bad cell (then the first duplicate key)."""
+    typed, problems = {}, []
+    for column in table.columns:
+        cells = raw[column.name]
+        empty = cells.eq("")
+        values, bad = _parse_values(cells, empty, column)
+        typed[column.name] = values
+        for mask, template in _cell_checks(cells, empty, values, bad, column):
+            line = _first_line(mask)
+            if line is not None:
+                message = template.format(value=cells[line])
+                problems.append(DataError(table.file, message, row=line, column=column.name))
+    if problems:
+        raise min(problems, key=lambda p: p.row)
+    _check_unique_key(raw, table)
+    return pd.DataFrame(typed, index=raw.index)
+
+
+def _check_unique_key(raw: pd.DataFrame, table: Table) -> None:
+    line = _first_line(raw.duplicated(list(table.key)))
+    if line is None:
+        return
+    key = raw.loc[line, list(table.key)]
+    same = raw[list(table.key)].eq(key).all(axis=1)
+    shown = ", ".join(f"{k}={v!r}" for k, v in key.items())
+    raise DataError(
+        table.file, f"duplicate key {shown}; line {_first_line(same)} has the same key",
+        row=line, column=", ".join(table.key), hint="Remove or correct one of the two rows",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks across files: foreign keys and family references.
+
+
+def _references() -> list[tuple[str, ForeignKey]]:
+    """Every (table, reference) to check; a family must be one used by some item."""
+    declared = [(t.name, fk) for t in TABLES for fk in t.foreign_keys]
+    families = [(name, ForeignKey((col,), "items", ("family",))) for name, col in FAMILY_REFERENCES]
+    return declared + families
+
+
+def _check_reference(tables: dict[str, pd.DataFrame], name: str, fk: ForeignKey) -> None:
+    """Reference columns are text, so an empty cell is None and is skipped."""
+    child = tables[name][list(fk.columns)]
+    known = set(tables[fk.table][list(fk.ref_columns)].itertuples(index=False, name=None))
+    rows = child.itertuples(index=False, name=None)
+    line = _first_line(pd.Series([None not in row and row not in known for row in rows], index=child.index))
+    if line is None:
+        return
+    value = ", ".join(child.loc[line])
+    raise DataError(
+        f"{name}.csv", f"unknown {' '.join(fk.ref_columns)} '{value}': it is not in "
+        f"{fk.table}.csv (column {', '.join(fk.ref_columns)})", row=line,
+        column=", ".join(fk.columns), hint=f"Correct the value or add it to {fk.table}.csv",
+    )
+
+
+def validate_dir(directory: Path) -> dict[str, pd.DataFrame]:
+    """Read and check every input file; typed tables only when all of them are valid.
+
+    Every table in `sop.schema.TABLES` is required: a company without market events or a budget
+    supplies the file with just its header line.
+    """
+    tables = {}
+    for table in TABLES:
+        path = directory / table.file
+        if not path.is_file():
+            raise DataError(table.file, f"file not found in {directory}", hint="Add the file")
+        _check_header(_read_header(path, table), table)
+        tables[table.name] = _parse_table(_read_rows(path, table), table)
+    for name, fk in _references():
+        _check_reference(tables, name, fk)
+    return tables
+
+
+# ---------------------------------------------------------------------------------------------
+# The store: the connection, migrations on open, the import and small read helpers.
+
+
+class Store:
+    """The planning database. Opening it applies any pending migrations."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        self.con = duckdb.connect(str(path))
+        self.migrate()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations in order, each in its own transaction; return their names."""
+        self.con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations"
+            " (version INTEGER PRIMARY KEY, name TEXT, applied_at TIMESTAMP)"
+        )
+        applied = {v for (v,) in self.con.execute("SELECT version FROM schema_migrations").fetchall()}
+        names = []
+        for version, migration in enumerate(MIGRATIONS, start=1):
+            if version in applied:
+                continue
+            with _transaction(self.con):
+                migration(self.con)
+                self.con.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    [version, migration.__name__, datetime.now()],
+                )
+            names.append(migration.__name__)
+        return names
+
+    def load_dir(self, directory: Path | str) -> dict[str, int]:
+        """Replace all input tables with the CSV files in `directory`; rows loaded per table.
+
+        Nothing is written unless every file is valid, and the write is one transaction, so a
+        failed load leaves the database exactly as it was and a repeated load is idempotent.
+        """
+        tables = validate_dir(Path(directory))
+        with _transaction(self.con):
+            for table in TABLES:
+                self._replace(table, tables[table.name])
+        return {name: len(df) for name, df in tables.items()}
+
+    def _replace(self, table: Table, rows: pd.DataFrame) -> None:
+        casts = ", ".join(
+            f"CAST({_quote(c.name)} AS {DUCKDB_TYPES[c.type]})" for c in table.columns
+        )
+        self.con.register("incoming_rows", rows.reset_index(drop=True))
+        try:
+            self.con.execute(f"DELETE FROM {_quote(table.name)}")
+            self.con.execute(f"INSERT INTO {_quote(table.name)} SELECT {casts} FROM incoming_rows")
+        finally:
+            self.con.unregister("incoming_rows")
+
+    def replace(self, name: str, rows: pd.DataFrame, **keys: str) -> None:
+        """Upsert a node's output: delete the rows matching `keys`, insert `rows` with those keys.
+
+        Columns are matched by name and extra columns are ignored, so a node can pass the frame
+        it computed; one transaction, so a crash never leaves half a write.
+        """
+        columns = [c for (c,) in self.con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [name]).fetchall()]
+        frame = rows.assign(**keys).reindex(columns=columns)
+        where = " AND ".join(f"{_quote(k)} = ?" for k in keys)
+        with _transaction(self.con):
+            self.con.execute(f"DELETE FROM {_quote(name)} WHERE {where}", list(keys.values()))
+            self.con.register("node_rows", frame)
+            try:
+                self.con.execute(f"INSERT INTO {_quote(name)} SELECT * FROM node_rows")
+            finally:
+                self.con.unregister("node_rows")
+
+    def save_reports(self, cycle_id: str, reports: list) -> None:
+        """Keep each agent's narrative of this cycle (one row per agent, the latest wins)."""
+        for r in reports:
+            self.replace("agent_reports", pd.DataFrame([{"narrative": r.narrative, "source": r.source,
+                                                         "figures": json.dumps(r.figures)}]),
+                         cycle_id=cycle_id, agent=r.agent)
+
+    def log_decision(self, *, cycle_id: str, gate: str, attempt: int, decision: str, by: str,
+                     rationale: str, figures: dict) -> None:
+        """Append a decision to the hash-chained log, once per cycle, gate and attempt."""
+        with _transaction(self.con):
+            exists = self.con.execute("SELECT 1 FROM decisions WHERE cycle_id = ? AND gate = ? AND attempt = ?",
+                                      [cycle_id, gate, attempt]).fetchone()
+            if exists:
+                return
+            last = self.con.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+            entry = {"seq": seq, "cycle_id": cycle_id, "gate": gate, "attempt": attempt, "decision": decision,
+                     "decided_by": by, "decided_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                     "rationale": rationale, "figures": json.dumps(figures, sort_keys=True), "prev_hash": prev}
+            entry["hash"] = entry_hash(entry)
+            self.con.execute(f"INSERT INTO decisions ({', '.join(entry)}) VALUES ({', '.join('?' * len(entry))})",
+                             list(entry.values()))
+
+    def publish_plan(self, cycle_id: str, scenario: str, approved_by: str) -> int:
+        """Publish a cycle's planned supply per SKU × DC × month as the next plan version.
+
+        A cycle publishes once: asked again (after a resume), it returns the version it has.
+        """
+        with _transaction(self.con):
+            found = self.con.execute("SELECT version FROM plan_versions WHERE cycle_id = ?", [cycle_id]).fetchone()
+            if found:
+                return found[0]
+            version = self.con.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM plan_versions").fetchone()[0]
+            self.con.execute("INSERT INTO plan_versions VALUES (?, ?, ?, ?, ?)",
+                             [version, cycle_id, scenario, approved_by,
+                              datetime.now(timezone.utc).isoformat(timespec="seconds")])
+            self.con.execute(
+                "INSERT INTO published_plan SELECT ?, sku, dc, month, SUM(qty) FROM plan_lines "
+                "WHERE cycle_id = ? AND scenario = ? AND kind = 'shipment' GROUP BY sku, dc, month",
+                [version, cycle_id, scenario])
+            return version
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A whole input or output table."""
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()[0]
+        if not exists:
+            raise KeyError(f"no table named {name!r} in {self.path}")
+        return self.con.execute(f"SELECT * FROM {_quote(name)}").df()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run a parameterised query (`?` placeholders) and return the result."""
+        return self.con.execute(sql, params or []).df()
+
+    def last_history_month(self) -> str | None:
+        """The latest month of demand history ('YYYY-MM'), or None before any data is loaded."""
+        return self.con.execute("SELECT max(month) FROM demand_history").fetchone()[0]

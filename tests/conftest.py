@@ -1,0 +1,102 @@
+"""Shared fixtures."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+# A tiny company that satisfies every key, foreign key and family reference in `sop.schema`:
+# two suppliers, two items (families widgets and gadgets), two plants, two DCs.
+TINY_DATA: dict[str, list[dict[str, str]]] = {
+    "suppliers": [
+        {"supplier": "S1", "name": "Acme", "country": "DE", "capacity_per_month": "1000", "lead_time_days": "30"},
+        {"supplier": "S2", "name": "Bolt", "country": "PL", "capacity_per_month": "500", "lead_time_days": "45"},
+    ],
+    "items": [
+        {"sku": "A1", "name": "Widget", "family": "widgets", "price": "10.5", "unit_cost": "6",
+         "supplier": "S1", "material_per_unit": "1", "moq": "10", "pack_size": "5", "launch_month": ""},
+        {"sku": "A2", "name": "Gadget", "family": "gadgets", "price": "20", "unit_cost": "12",
+         "supplier": "S2", "material_per_unit": "2", "moq": "20", "pack_size": "10", "launch_month": "2025-06"},
+    ],
+    "plants": [
+        {"plant": "P1", "name": "North", "regular_hours_per_month": "320",
+         "max_overtime_hours_per_month": "40", "overtime_cost_per_hour": "55"},
+        {"plant": "P2", "name": "South", "regular_hours_per_month": "160",
+         "max_overtime_hours_per_month": "20", "overtime_cost_per_hour": "60"},
+    ],
+    "dcs": [
+        {"dc": "D1", "name": "Hamburg", "region": "north", "storage_capacity": "5000"},
+        {"dc": "D2", "name": "Munich", "region": "south", "storage_capacity": "3000"},
+    ],
+    "routings": [
+        {"sku": "A1", "plant": "P1", "hours_per_unit": "0.1", "cost_per_unit": "1.5"},
+        {"sku": "A2", "plant": "P2", "hours_per_unit": "0.2", "cost_per_unit": "2.5"},
+    ],
+    "lanes": [
+        {"plant": "P1", "dc": "D1", "cost_per_unit": "0.5", "capacity_per_month": "2000", "transit_days": "2"},
+        {"plant": "P2", "dc": "D2", "cost_per_unit": "0.7", "capacity_per_month": "1500", "transit_days": "3"},
+    ],
+    "demand_history": [
+        {"sku": "A1", "dc": "D1", "month": "2026-01", "ordered_qty": "100", "shipped_qty": "95"},
+        {"sku": "A1", "dc": "D1", "month": "2026-02", "ordered_qty": "110", "shipped_qty": "110"},
+        {"sku": "A2", "dc": "D2", "month": "2026-01", "ordered_qty": "40", "shipped_qty": "38"},
+    ],
+    "inventory": [
+        {"sku": "A1", "dc": "D1", "on_hand": "250", "as_of": "2026-02-28"},
+        {"sku": "A2", "dc": "D2", "on_hand": "80", "as_of": "2026-02-28"},
+    ],
+    "supplier_deliveries": [
+        {"po_id": "PO1", "supplier": "S1", "sku": "A1", "order_date": "2026-01-05",
+         "promised_date": "2026-02-04", "received_date": "2026-02-06", "qty_ordered": "500",
+         "qty_received": "500", "qty_defective": "3", "qty_returned": "3", "unit_price": "5.9",
+         "list_price": "6"},
+        {"po_id": "PO2", "supplier": "S2", "sku": "A2", "order_date": "2026-02-10",
+         "promised_date": "2026-03-27", "received_date": "", "qty_ordered": "200",
+         "qty_received": "0", "qty_defective": "0", "qty_returned": "0", "unit_price": "12",
+         "list_price": "12"},
+    ],
+    "customer_orders": [
+        {"order_id": "O1", "sku": "A1", "dc": "D1", "order_date": "2026-02-01",
+         "promised_date": "2026-02-05", "delivered_date": "2026-02-05", "qty_ordered": "50",
+         "qty_delivered": "50"},
+        {"order_id": "O2", "sku": "A2", "dc": "D2", "order_date": "2026-02-20",
+         "promised_date": "2026-03-02", "delivered_date": "", "qty_ordered": "10", "qty_delivered": "0"},
+    ],
+    "budget": [
+        {"family": "widgets", "month": "2026-03", "units": "120", "revenue": "1260", "cogs": "720"},
+        {"family": "gadgets", "month": "2026-03", "units": "45", "revenue": "900", "cogs": "540"},
+    ],
+    "targets": [
+        {"metric": "mape", "value": "0.25", "unit": "ratio"},
+        {"metric": "otif", "value": "0.95", "unit": "ratio"},
+    ],
+    "market_events": [
+        {"event_id": "E1", "type": "promotion", "family": "widgets", "sku": "A1",
+         "start_month": "2026-04", "end_month": "2026-05", "uplift_pct": "15", "note": "spring sale"},
+        {"event_id": "E2", "type": "competitor", "family": "gadgets", "sku": "",
+         "start_month": "2026-06", "end_month": "2026-08", "uplift_pct": "-10", "note": ""},
+    ],
+    "team": [
+        {"person": "U1", "name": "Ana Planner", "role": "planner", "approves": "consensus"},
+        {"person": "U2", "name": "Eve Boss", "role": "executive", "approves": "executive"},
+    ],
+}
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.fixture
+def tiny_data_dir(tmp_path: Path) -> Path:
+    """A directory with a minimal valid CSV for every input table (two or three rows each)."""
+    directory = tmp_path / "tiny_data"
+    directory.mkdir()
+    for name, rows in TINY_DATA.items():
+        write_csv(directory / f"{name}.csv", rows)
+    return directory

@@ -1,0 +1,75 @@
+"""Lane utilisation and cost against a hand-computed three-lane, three-month plan."""
+
+import pytest
+from pydantic import ValidationError
+
+from tools.logistics import Lane, LogisticsPlanInput, Shipment, logistics_plan
+
+PERIODS = ["2027-01", "2027-02", "2027-03"]
+LANES = [
+    Lane(plant="P1", dc="D1", cost_per_unit=0.4, capacity=[5000, 5000, 5000]),
+    Lane(plant="P1", dc="D2", cost_per_unit=0.7, capacity=[2000, 2000, 0]),  # closed in March
+    Lane(plant="P2", dc="D1", cost_per_unit=0.5, capacity=[1000, 1000, 1000]),  # unused
+]
+SHIPMENTS = [
+    Shipment(plant="P1", dc="D1", period="2027-01", qty=3000),
+    Shipment(plant="P1", dc="D1", period="2027-01", qty=2000),  # second SKU on the same lane-month
+    Shipment(plant="P1", dc="D1", period="2027-02", qty=4600),
+    Shipment(plant="P1", dc="D1", period="2027-03", qty=1000),
+    Shipment(plant="P1", dc="D2", period="2027-01", qty=1998),
+    Shipment(plant="P1", dc="D2", period="2027-02", qty=1700),
+]
+
+
+def plan(shipments=SHIPMENTS, lanes=LANES, periods=PERIODS):
+    return logistics_plan(LogisticsPlanInput(periods=periods, lanes=lanes, shipments=shipments))
+
+
+def test_hand_computed_plan():
+    out = plan()
+    p1d1, p1d2, p2d1 = out.lanes
+    # P1→D1: 5000/5000 = 1.0 binds; 4600/5000 = 0.92 near; 1000/5000 = 0.2
+    assert [m.volume for m in p1d1.months] == [5000, 4600, 1000]
+    assert [m.utilisation for m in p1d1.months] == pytest.approx([1.0, 0.92, 0.2])
+    assert [(m.binding, m.near_capacity) for m in p1d1.months] == [(True, True), (False, True), (False, False)]
+    # cost 0.4 · (5000, 4600, 1000) = 2000, 1840, 400 → 4240; 10 600 of 15 000 units = 0.70667
+    assert [m.cost for m in p1d1.months] == pytest.approx([2000, 1840, 400])
+    assert p1d1.total_cost == pytest.approx(4240)
+    assert p1d1.total_volume == 10600 and p1d1.total_capacity == 15000
+    assert p1d1.utilisation == pytest.approx(0.706667, abs=1e-6)
+    # P1→D2: 1998/2000 = 0.999 binds (threshold inclusive); 1700/2000 = 0.85; March closed and empty
+    assert [m.utilisation for m in p1d2.months] == pytest.approx([0.999, 0.85, None])
+    assert [m.binding for m in p1d2.months] == [True, False, False]
+    # cost 0.7 · (1998 + 1700) = 1398.6 + 1190 = 2588.6; 3698 of 4000 = 0.9245
+    assert p1d2.total_cost == pytest.approx(2588.6)
+    assert p1d2.utilisation == pytest.approx(0.9245)
+    assert p2d1.total_volume == 0 and p2d1.utilisation == 0 and p2d1.binding_months == 0
+    assert out.total_cost == pytest.approx(4240 + 2588.6)
+    assert [(b.plant, b.dc, b.period) for b in out.binding] == [("P1", "D1", "2027-01"), ("P1", "D2", "2027-01")]
+    assert not any(m.over_capacity for lane in out.lanes for m in lane.months)
+
+
+def test_over_capacity_and_closed_lane():
+    out = plan(shipments=[Shipment(plant="P2", dc="D1", period="2027-02", qty=1200),
+                          Shipment(plant="P1", dc="D2", period="2027-03", qty=10)])
+    feb = out.lanes[2].months[1]
+    # 1200/1000 = 1.2: binds and cannot ship
+    assert feb.utilisation == pytest.approx(1.2) and feb.binding and feb.over_capacity
+    march = out.lanes[1].months[2]
+    # anything on a closed lane is at (and over) its limit
+    assert march.utilisation is None and march.binding and march.over_capacity
+    assert [(b.plant, b.dc, b.period) for b in out.binding] == [("P1", "D2", "2027-03"), ("P2", "D1", "2027-02")]
+
+
+@pytest.mark.parametrize(("shipment", "message"), [
+    (Shipment(plant="P9", dc="D1", period="2027-01", qty=1), "shipment 0: lane P9→D1 is not among the lanes"),
+    (Shipment(plant="P1", dc="D1", period="2027-09", qty=1), "shipment 0: period 2027-09 is not among"),
+])
+def test_shipments_must_reference_known_lanes_and_periods(shipment, message):
+    with pytest.raises(ValidationError, match=message):
+        plan(shipments=[shipment])
+
+
+def test_capacity_must_cover_every_period():
+    with pytest.raises(ValidationError, match="capacity has 2 values but there are 3 periods"):
+        plan(lanes=[Lane(plant="P1", dc="D1", cost_per_unit=0.4, capacity=[1, 2])], shipments=[])

@@ -1,0 +1,1 @@
+"""The planning engine: pure functions with pydantic input and output models."""

@@ -1,0 +1,24 @@
+"""Months as the planner writes them ('YYYY-MM'), and the arithmetic on them."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def to_timestamp(month: str) -> pd.Timestamp:
+    return pd.Timestamp(f"{month}-01")
+
+
+def to_month(ts: pd.Timestamp) -> str:
+    return f"{ts.year:04d}-{ts.month:02d}"
+
+
+def add_months(month: str, n: int) -> str:
+    return to_month(to_timestamp(month) + pd.DateOffset(months=n))
+
+
+def month_range(first: str, count: int) -> list[str]:
+    """`count` consecutive months starting at `first`."""
+    return [add_months(first, i) for i in range(count)]

@@ -1,0 +1,60 @@
+"""The one list of planning tools, shared by the agents, the slash commands and `sop tools`.
+
+Each tool is a pure function from one pydantic input model to one pydantic output model, so
+every caller validates the same way and gets the same JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from pydantic import BaseModel
+
+from tools import finance, forecasting, gaps, inventory, logistics, supplier, supply_plan
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    input_model: type[BaseModel]
+    fn: Callable[[Any], BaseModel]
+
+    def run(self, payload: BaseModel | dict) -> BaseModel:
+        """Validate the payload against the input model, then run the tool."""
+        data = payload if isinstance(payload, self.input_model) else self.input_model.model_validate(
+            payload.model_dump() if isinstance(payload, BaseModel) else payload)
+        return self.fn(data)
+
+
+TOOLS: dict[str, Tool] = {t.name: t for t in (
+    Tool("demand-forecast", "Baseline forecast per series with 80/95 % intervals, model chosen by backtest",
+         forecasting.ForecastInput, forecasting.forecast_demand),
+    Tool("reorder-calc", "EOQ, safety stock, reorder point and order-up-to level per item",
+         inventory.ReorderCalcInput, inventory.reorder_calc),
+    Tool("abc-xyz", "ABC by revenue and XYZ by demand variability, with service targets per segment",
+         inventory.AbcXyzInput, inventory.abc_xyz),
+    Tool("service-sensitivity", "Safety-stock investment against cycle service level (90–99.5 %)",
+         inventory.ServiceSensitivityInput, inventory.service_sensitivity),
+    Tool("supplier-scorecard", "Supplier quality, delivery, cost and responsiveness scores, tiers, trends and risks",
+         supplier.SupplierScorecardInput, supplier.supplier_scorecard),
+    Tool("logistics-plan", "Lane volume, cost and utilisation per month, and the lanes that bind",
+         logistics.LogisticsPlanInput, logistics.logistics_plan),
+    Tool("supply-plan", "The constrained supply-plan LP (docs/SUPPLY_PLAN.md), solved with HiGHS",
+         supply_plan.SupplyPlanInstance, supply_plan.solve_supply_plan),
+    Tool("supply-gaps", "Unmet demand, overloaded plants, safety-stock shortfall, binding limits and pre-build",
+         gaps.SupplyGapsInput, gaps.supply_gaps),
+    Tool("financial-projection", "Revenue, COGS, gross margin and inventory value by family and month vs budget",
+         finance.FinanceInput, finance.financial_projection),
+)}
+
+
+class UnknownTool(KeyError):
+    pass
+
+
+def run(name: str, payload: BaseModel | dict) -> BaseModel:
+    if name not in TOOLS:
+        raise UnknownTool(f"unknown tool {name!r}; known tools: {', '.join(TOOLS)}")
+    return TOOLS[name].run(payload)
