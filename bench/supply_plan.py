@@ -6,8 +6,8 @@
 Instances are seeded and realistic: 2 plants, 3 DCs, 4 suppliers, 18 months, seasonal demand
 whose peaks exceed plant hours (so the plan pre-builds, uses overtime or loses sales), lanes
 and suppliers sized near average flow, and DCs that cannot hold a whole season.
-Every timing is the median of 3 runs; peak memory is the peak RSS of a fresh process that ran
-the pipeline once, less the RSS it had after imports.
+Every timing is the median of 3 runs in a fresh process; peak memory is that process's peak RSS
+less the RSS it had before the runs (after imports and receiving the instance).
 """
 
 from __future__ import annotations
@@ -21,18 +21,17 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
-import pulp
 from rich.console import Console
 from rich.table import Table
 
 from bench.supply_plan_direct import solve_direct
 from tools.periods import month_range
 from tools.supply_plan import (
-    HIGHS_OPTIONS,
     SupplyPlanInstance,
     build_model,
     layout_of,
-    solve_supply_plan,
+    read_plan,
+    solve_model,
 )
 
 SIZES = (200, 1000, 2000)
@@ -151,60 +150,69 @@ def _levels(skus, levels: np.ndarray) -> list[dict]:
 # ---------------------------------------------------------------------------------------------
 
 
-def _median_seconds(run: Callable[[], object]) -> float:
-    times = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def _pulp_build_and_solve(instance: SupplyPlanInstance) -> tuple[float, float]:
-    """Seconds to build the PuLP model (layout included) and to solve it through pulp.HiGHS."""
-    start = time.perf_counter()
-    model = build_model(instance, layout_of(instance))
-    built = time.perf_counter()
-    model.problem.solve(pulp.HiGHS(msg=False, **HIGHS_OPTIONS))
-    return built - start, time.perf_counter() - built
-
-
-def _peak_rss_mb(task: str, instance: SupplyPlanInstance) -> float:
-    """Peak resident memory (MB) a fresh process adds running one pipeline on the instance."""
+def _in_fresh_process(task: Callable[[SupplyPlanInstance], dict], instance: SupplyPlanInstance) -> dict:
+    """Run `task` in a new interpreter, so its peak RSS is its own."""
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-        return pool.submit(_rss_child, task, instance).result()
+        return pool.submit(task, instance).result()
 
 
-def _rss_child(task: str, instance: SupplyPlanInstance) -> float:
+def _peak_rss_mb(before_kb: int) -> float:
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before_kb) / 1024  # KB on Linux
+
+
+def time_ours(instance: SupplyPlanInstance) -> dict:
+    """Median seconds of the stages `solve_supply_plan` runs on a feasible instance: layout and
+    PuLP build, the HiGHS solve through pulp, and the whole pipeline including the read-out."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    (solve_supply_plan if task == "pulp" else solve_direct)(instance)
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024  # KB on Linux
+    runs = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        layout = layout_of(instance)
+        model = build_model(instance, layout)
+        built = time.perf_counter()
+        status = solve_model(model.problem)
+        solved = time.perf_counter()
+        result = read_plan(instance, layout, model)
+        runs.append((built - start, solved - built, time.perf_counter() - start))
+        assert status == "optimal", status
+    build, solve, end_to_end = (statistics.median(r[i] for r in runs) for i in range(3))
+    return {"build": build, "solve": solve, "end_to_end": end_to_end,
+            "objective": result.objective, "rss": _peak_rss_mb(before)}  # fmt: skip
+
+
+def time_direct(instance: SupplyPlanInstance) -> dict:
+    """Median seconds of the sparse-matrix build and the HiGHS solve."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    runs = [solve_direct(instance) for _ in range(REPEATS)]
+    return {
+        "build": statistics.median(r.build_seconds for r in runs),
+        "solve": statistics.median(r.solve_seconds for r in runs),
+        "total": statistics.median(r.build_seconds + r.solve_seconds for r in runs),
+        "objective": runs[0].objective,
+        "rss": _peak_rss_mb(before),
+    }
 
 
 def measure(n_skus: int) -> dict[str, float]:
     """Every figure of one table row for an instance of `n_skus` SKUs (seconds, MB, currency)."""
     instance = generate_instance(n_skus)
-    ours = solve_supply_plan(instance)
-    direct = solve_direct(instance)
-    splits = [_pulp_build_and_solve(instance) for _ in range(REPEATS)]
-    directs = [solve_direct(instance) for _ in range(REPEATS)]
-    end_to_end = _median_seconds(lambda: solve_supply_plan(instance))
-    direct_total = statistics.median(d.build_seconds + d.solve_seconds for d in directs)
+    ours = _in_fresh_process(time_ours, instance)
+    direct = _in_fresh_process(time_direct, instance)
     return {
         "skus": n_skus,
-        "build": statistics.median(b for b, _ in splits),
-        "solve": statistics.median(s for _, s in splits),
-        "end_to_end": end_to_end,
-        "rss_ours": _peak_rss_mb("pulp", instance),
-        "direct_build": statistics.median(d.build_seconds for d in directs),
-        "direct_solve": statistics.median(d.solve_seconds for d in directs),
-        "direct_total": direct_total,
-        "rss_direct": _peak_rss_mb("direct", instance),
-        "objective": ours.objective,
-        "direct_objective": direct.objective,
-        "rel_diff": abs(ours.objective - direct.objective) / max(1.0, abs(direct.objective)),
-        "ratio": end_to_end / direct_total,
+        "build": ours["build"],
+        "solve": ours["solve"],
+        "end_to_end": ours["end_to_end"],
+        "rss_ours": ours["rss"],
+        "direct_build": direct["build"],
+        "direct_solve": direct["solve"],
+        "direct_total": direct["total"],
+        "rss_direct": direct["rss"],
+        "objective": ours["objective"],
+        "direct_objective": direct["objective"],
+        "rel_diff": abs(ours["objective"] - direct["objective"]) / max(1.0, abs(direct["objective"])),
+        "ratio": ours["end_to_end"] / direct["total"],
     }
 
 

@@ -13,6 +13,7 @@ from langgraph.types import interrupt
 
 from graph.context import CycleContext
 from graph.state import Approval, CycleState, Gate
+from graph.week1 import adopt_consensus
 from sop.log import get_logger
 
 
@@ -64,6 +65,8 @@ def _decide(gate: Gate, state: CycleState, runtime: Runtime[CycleContext]) -> di
         authorize(ctx, gate, answer["by"])
         approval = Approval(gate=gate, approved=bool(answer["approved"]), by=answer["by"],
                             notes=answer.get("notes", ""), decisions=answer.get("decisions", []))
+    if gate == "consensus" and approval["approved"]:
+        adopt_consensus(ctx, state["cycle_id"])
     attempt = sum(1 for a in state.get("approvals", []) if a["gate"] == gate) + 1
     ctx.store.log_decision(
         cycle_id=state["cycle_id"], gate=gate, attempt=attempt,

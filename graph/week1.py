@@ -71,3 +71,9 @@ def demand_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     ctx.store.save_reports(cycle_id, [report])
     log.info("week1_done", **{k: round(v, 4) for k, v in figures.items()})
     return {"horizon": horizon, "demand": figures, "reports": [report.model_dump()]}
+
+
+def adopt_consensus(ctx: CycleContext, cycle_id: str) -> None:
+    """The approved consensus: the sales-input layer as it stood when the gate approved it."""
+    layer = ctx.store.query("SELECT * FROM forecast_layers WHERE cycle_id = ? AND layer = 'sales_input'", [cycle_id])
+    ctx.store.replace("forecast_layers", layer.drop(columns=["cycle_id", "layer"]), cycle_id=cycle_id, layer="consensus")

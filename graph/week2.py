@@ -14,6 +14,7 @@ from graph.context import CycleContext
 from graph.plan_inputs import SCENARIOS, plan_instance, scenario_demand
 from graph.state import CycleState
 from sop.log import get_logger
+from tools.gaps import SupplyGapsInput, gap_frame
 from tools.inventory import AbcXyzInput, ReorderCalcInput
 from tools.logistics import LogisticsPlanInput
 from tools.periods import add_months, to_timestamp
@@ -86,9 +87,9 @@ def _plan_frames(scenario: str, instance: SupplyPlanInstance, plan: SupplyPlanRe
 
     demand = pd.DataFrame([(d.sku, None, d.dc, p, q) for d in instance.demand for p, q in zip(instance.periods, d.qty)],
                           columns=["sku", "plant", "dc", "period", "qty"]).assign(kind="demand")
-    lines = pd.concat([demand, frame("production", plan.production), frame("shipment", plan.shipments),
-                       frame("inventory", plan.inventory), frame("unmet", plan.unmet),
-                       frame("ss_shortfall", plan.ss_shortfall)], ignore_index=True)
+    parts = [demand, frame("production", plan.production), frame("shipment", plan.shipments),
+             frame("inventory", plan.inventory), frame("unmet", plan.unmet), frame("ss_shortfall", plan.ss_shortfall)]
+    lines = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     lines[["plant", "dc"]] = lines[["plant", "dc"]].fillna("")
     hours_per_unit = {(r.sku, r.plant): r.hours_per_unit for r in instance.routings}
     used = lines[lines["kind"] == "production"]
@@ -105,6 +106,7 @@ def _plan_frames(scenario: str, instance: SupplyPlanInstance, plan: SupplyPlanRe
 def _scorecards(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult, log):
     period = state["period"]
     records = ctx.store.query("SELECT * FROM supplier_deliveries WHERE order_date < ?", [to_timestamp(period).date()])
+    records = records.astype(object).where(records.notna(), None)
     material = {s.sku: s.material for s in instance.skus if s.material}
     load = pd.DataFrame([(material[p.sku].supplier, p.period, p.qty * material[p.sku].qty_per_unit)
                          for p in plan.production if p.sku in material], columns=["supplier", "period", "qty"])

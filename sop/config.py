@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,11 +32,18 @@ class Settings(BaseSettings):
         description="lost-sale penalty per unit as a multiple of the SKU's price",
     )
     ss_penalty_rate: float = Field(
-        0.5, alias="SOP_SS_PENALTY_RATE", ge=0,
-        description="penalty per unit-month below safety stock, as a fraction of unit cost",
+        1.5, alias="SOP_SS_PENALTY_RATE", ge=0,
+        description="penalty per unit-month below safety stock, as a multiple of unit cost; above the "
+                    "cost of making a unit, so the plan keeps safety stock unless capacity runs out",
     )
     dso_days: float = Field(45.0, alias="SOP_DSO_DAYS", ge=0, description="days sales outstanding")
     dpo_days: float = Field(40.0, alias="SOP_DPO_DAYS", ge=0, description="days payables outstanding")
+
+    @field_validator("openai_api_key", "openai_base_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`OPENAI_API_KEY=` in a shell or .env means no key, not an empty one."""
+        return None if value == "" else value
 
     @property
     def offline(self) -> bool:

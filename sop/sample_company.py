@@ -281,13 +281,14 @@ def _routings(rng: np.random.Generator, family: np.ndarray,
 
     Every SKU has its family's primary plant; 45 % can also be made at the other plant, at
     10-35 % more hours and 8-25 % more cost, which gives the LP a real but expensive choice.
-    The conversion cost at the primary plant is 35-50 % of the standard unit cost.
+    The variable cost at the primary plant (materials plus conversion) is 88-96 % of the
+    standard unit cost, whose remainder is fixed overhead the plan does not move.
     """
     n = len(family)
     plant_codes = [p[0] for p in PLANTS]
     primary = np.array([plant_codes.index(FAMILIES[f].plant) for f in family])
     base_hours = np.array([FAMILIES[f].hours_per_unit for f in family]) * rng.lognormal(0, 0.35, n)
-    base_cost = unit_cost * rng.uniform(0.35, 0.5, n)
+    base_cost = unit_cost * rng.uniform(0.88, 0.96, n)
     second = rng.random(n) < 0.45
     hours_factor = rng.uniform(1.1, 1.35, n)
     cost_factor = rng.uniform(1.08, 1.25, n)

@@ -66,7 +66,9 @@ class FinanceOutput(BaseModel):
 
 
 def _frame(rows: list[BaseModel], columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([r.model_dump() for r in rows], columns=columns)
+    """Plan rows as a frame whose last column (quantity or hours) is numeric even when empty."""
+    frame = pd.DataFrame([r.model_dump() for r in rows], columns=columns)
+    return frame.astype({columns[-1]: float})
 
 
 def _by_family(df: pd.DataFrame, families: pd.Series, value: str, name: str) -> pd.Series:
@@ -121,6 +123,7 @@ def financial_projection(inp: FinanceInput) -> FinanceOutput:
         _by_family(inventory, families, "value", "inventory_value"),
     ], axis=1).fillna(0.0)
     budget = pd.DataFrame([b.model_dump() for b in inp.budget], columns=["family", "month", "units", "revenue", "cogs"])
+    budget = budget.astype({"revenue": float, "cogs": float})
     budget = budget.set_index(["family", "month"]).rename_axis(["family", "period"])
     table["budget_revenue"] = budget["revenue"].reindex(table.index).fillna(0.0)
     table["budget_cogs"] = budget["cogs"].reindex(table.index).fillna(0.0)

@@ -1,35 +1,29 @@
 """Baseline demand forecast: per-series model choice by rolling-origin backtest (statsforecast).
 
-Each series is forecast by every candidate of its regime; the candidate with the lowest
-backtest MAE wins that series. Regular series (two full seasons plus a backtest window) choose
-among seasonal naive, Theta and dynamic optimised Theta; short series (launches) among naive,
-non-seasonal Theta and the historic average. Demand cannot be negative, so forecasts and
-interval bounds are clipped at zero.
+Each series gets the candidates of its regime (seasonal, intermittent or short, see
+`tools.series_forecast`) and keeps the one, or the ETS/CES/Theta combination, with the lowest
+backtest MAE. The 80 % and 95 % bands are calibrated on the backtest errors of all series of a
+regime (`tools.intervals`), and the backtest reports their empirical coverage. Demand cannot be
+negative, so forecasts and bands are clipped at zero. Series run in parallel on local cores.
 """
 
 from __future__ import annotations
 
-import warnings
-from typing import Annotated
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Annotated, Callable
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator
-from statsforecast import StatsForecast
-from statsforecast.models import (
-    DynamicOptimizedTheta,
-    HistoricAverage,
-    Naive,
-    SeasonalNaive,
-    Theta,
-)
 
-from tools.periods import MONTH_PATTERN, to_month, to_timestamp
+from tools.intervals import conformal_multiplier, covered
+from tools.periods import MONTH_PATTERN, month_number, month_of_number
+from tools.series_forecast import LEVELS, SeriesForecast, forecast_series
 
-LEVELS = (80, 95)
 MIN_POINTS = 3
-BACKTEST_HORIZON = 6
-BACKTEST_WINDOWS = 2
+CHUNK = 250  # most series per parallel task: large enough to amortise the hand-off, small for progress
+SERIAL_BELOW = 40  # fewer series than this run in-process: starting workers would cost more
 
 
 class DemandPoint(BaseModel):
@@ -66,15 +60,22 @@ class ForecastRow(BaseModel):
 
 
 class BacktestRow(BaseModel):
-    """How each series' chosen model did on the rolling-origin backtest, against seasonal naive."""
+    """How each series' chosen model did on the rolling-origin backtest, against the benchmark."""
 
     unique_id: str
     model: str
     mae: float = Field(description="units per month")
-    benchmark_mae: float = Field(description="seasonal naive (naive for short series), units per month")
+    benchmark_mae: float = Field(description="seasonal naive (naive for short or sparse series), units per month")
     error_std: float = Field(description="RMSE of backtest errors: the demand σ for safety stock")
     mean_actual: float = Field(description="mean demand over the scored months, units per month")
     points: int = Field(description="backtest forecasts scored")
+    coverage_80: float = Field(description="share of backtest actuals inside the calibrated 80 % band")
+    coverage_95: float = Field(description="share of backtest actuals inside the calibrated 95 % band")
+    regime: str = Field(description="seasonal, intermittent or short: which candidates competed")
+    demand_class: str = Field(description="smooth, erratic, intermittent or lumpy (Syntetos–Boylan)")
+    adi: float = Field(description="average demand interval, months per non-zero month")
+    cv2: float = Field(description="squared coefficient of variation of non-zero demand sizes")
+    reason: str = Field(description="why this model was chosen")
 
 
 class ForecastOutput(BaseModel):
@@ -82,102 +83,107 @@ class ForecastOutput(BaseModel):
     backtest: list[BacktestRow]
 
 
-def _regimes(season_length: int) -> list[tuple[int, list, str, int, int]]:
-    """(minimum months, candidates, benchmark, backtest horizon, windows), longest first.
+def _series_arrays(df: pd.DataFrame) -> tuple[list[str], list[np.ndarray], list[int]]:
+    """(ids, demand arrays in month order, last month number) per series; checks the series."""
+    df = df.assign(month=df["ds"].map(month_number)).sort_values(["unique_id", "month"], kind="stable")
+    ids, values, last = [], [], []
+    for uid, part in df.groupby("unique_id", sort=False):
+        months = part["month"].to_numpy()
+        if len(months) < MIN_POINTS:
+            raise ValueError(f"series {uid!r} has {len(months)} months; at least {MIN_POINTS} are needed")
+        if months[-1] - months[0] + 1 != len(months):
+            raise ValueError(f"series {uid!r} has missing or duplicate months between its first and last")
+        ids.append(str(uid))
+        values.append(part["y"].to_numpy(dtype=float))
+        last.append(int(months[-1]))
+    return ids, values, last
 
-    A regular series needs two full seasons before its first backtest origin, so that the
-    seasonal models can see seasonality; anything shorter is treated as a launch.
+
+def _forecast_chunk(args: tuple[list[np.ndarray], int, int]) -> list[SeriesForecast]:
+    series, horizon, season_length = args
+    return [forecast_series(y, horizon, season_length) for y in series]
+
+
+def _forecast_all(
+    series: list[np.ndarray], horizon: int, season_length: int, n_jobs: int, progress: Callable[[int], None] | None
+) -> list[SeriesForecast]:
+    """Every series through `forecast_series`, in chunks on `n_jobs` processes (in-process if 1)."""
+    size = max(1, min(CHUNK, -(-len(series) // (4 * n_jobs))))
+    chunks = [(series[i : i + size], horizon, season_length) for i in range(0, len(series), size)]
+    results: list[SeriesForecast] = []
+    if n_jobs == 1 or len(series) < SERIAL_BELOW:
+        for chunk in map(_forecast_chunk, chunks):
+            results.extend(chunk)
+            if progress:
+                progress(len(chunk))
+        return results
+    with ProcessPoolExecutor(max_workers=n_jobs) as pool:
+        for chunk in pool.map(_forecast_chunk, chunks):
+            results.extend(chunk)
+            if progress:
+                progress(len(chunk))
+    return results
+
+
+def _multipliers(results: list[SeriesForecast]) -> dict[tuple[str, int], float]:
+    """One conformal multiplier per regime and level, pooled over that regime's backtest points."""
+    out = {}
+    for regime in {r.regime for r in results}:
+        members = [r for r in results if r.regime == regime]
+        errors = np.abs(np.concatenate([r.cv_error for r in members]))
+        for level in LEVELS:
+            widths = np.concatenate([r.cv_widths[level] for r in members])
+            out[regime, level] = conformal_multiplier(errors, widths, level)
+    return out
+
+
+def _band(center: np.ndarray, width: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray]:
+    return np.clip(center - k * width, 0.0, None), np.clip(center + k * width, 0.0, None)
+
+
+def forecast_frame(
+    history: pd.DataFrame,
+    horizon: int,
+    season_length: int = 12,
+    n_jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Forecast a long frame (`unique_id`, `ds` as YYYY-MM, `y` units per month) `horizon` months ahead.
+
+    Returns (forecast, backtest) frames with the columns of ForecastRow and BacktestRow, sorted
+    by series. `progress` is called with the number of series finished after each chunk.
     """
-    regular = [SeasonalNaive(season_length), Theta(season_length), DynamicOptimizedTheta(season_length)]
-    short = [Naive(), Theta(1, alias="SES-Theta"), HistoricAverage()]
-    return [
-        (2 * season_length + BACKTEST_HORIZON * BACKTEST_WINDOWS, regular, "SeasonalNaive",
-         BACKTEST_HORIZON, BACKTEST_WINDOWS),
-        (MIN_POINTS, short, "Naive", 1, MIN_POINTS - 1),
-    ]
-
-
-def _check_series(df: pd.DataFrame) -> None:
-    lengths = df.groupby("unique_id").size()
-    too_short = lengths[lengths < MIN_POINTS]
-    if len(too_short):
-        raise ValueError(
-            f"series {too_short.index[0]!r} has {too_short.iloc[0]} months; at least {MIN_POINTS} are needed"
-        )
-
-
-def _backtest(sf: StatsForecast, df: pd.DataFrame, h: int, windows: int, benchmark: str) -> pd.DataFrame:
-    """Score every candidate on the last `windows` origins and keep the best per series."""
-    cv = sf.cross_validation(df=df, h=h, n_windows=windows, step_size=h)
-    models = [str(m) for m in sf.models]
-    errors = cv[models].sub(cv["y"], axis=0)
-    abs_err = errors.abs().assign(unique_id=cv["unique_id"]).groupby("unique_id").mean()
-    sq_err = (errors**2).assign(unique_id=cv["unique_id"]).groupby("unique_id").mean()
-    best = abs_err.idxmin(axis=1)
-    rows = pd.DataFrame({
-        "unique_id": abs_err.index,
-        "model": best.values,
-        "mae": abs_err.min(axis=1).values,
-        "benchmark_mae": abs_err[benchmark].values,
-        "error_std": np.sqrt(sq_err.to_numpy()[np.arange(len(best)), abs_err.columns.get_indexer(best)]),
-        "mean_actual": cv.groupby("unique_id")["y"].mean().reindex(abs_err.index).values,
-        "points": cv.groupby("unique_id").size().reindex(abs_err.index).values,
-    })
-    return rows
+    ids, series, last = _series_arrays(history[["unique_id", "ds", "y"]])
+    results = _forecast_all(series, horizon, season_length, n_jobs or os.cpu_count() or 1, progress)
+    k = _multipliers(results)
+    forecasts, backtests = [], []
+    for uid, end, r in zip(ids, last, results):
+        yhat = np.clip(r.mean, 0.0, None)
+        lo80, hi80 = _band(yhat, r.widths[80], k[r.regime, 80])
+        lo95, hi95 = _band(yhat, r.widths[95], k[r.regime, 95])
+        forecasts.append(pd.DataFrame({
+            "unique_id": uid,
+            "ds": [month_of_number(end + i) for i in range(1, horizon + 1)],
+            "yhat": yhat, "lo_80": lo80, "hi_80": hi80,
+            "lo_95": np.minimum(lo95, lo80), "hi_95": np.maximum(hi95, hi80), "model": r.model,
+        }))
+        cv_hat = r.cv_actual + r.cv_error
+        bands = {lv: _band(cv_hat, r.cv_widths[lv], k[r.regime, lv]) for lv in LEVELS}
+        backtests.append({
+            "unique_id": uid, "model": r.model,
+            "mae": float(np.mean(np.abs(r.cv_error))), "benchmark_mae": r.benchmark_mae,
+            "error_std": float(np.sqrt(np.mean(r.cv_error**2))), "mean_actual": float(np.mean(r.cv_actual)),
+            "points": len(r.cv_error),
+            **{f"coverage_{lv}": float(np.mean(covered(r.cv_actual, *bands[lv]))) for lv in LEVELS},
+            "regime": r.regime, "demand_class": r.demand_class, "adi": r.adi, "cv2": r.cv2, "reason": r.reason,
+        })
+    return pd.concat(forecasts, ignore_index=True), pd.DataFrame(backtests)
 
 
 def backtest_wape(backtest: pd.DataFrame, column: str = "mae") -> float:
     """Pooled WAPE over all series: Σ|error| / Σ actual across every scored month."""
     weights = backtest["points"]
     return float((backtest[column] * weights).sum() / (backtest["mean_actual"] * weights).sum())
-
-
-def _pick(fc: pd.DataFrame, chosen: pd.Series) -> pd.DataFrame:
-    """Keep, for each series, the forecast and bands of the model its backtest chose."""
-    model = fc["unique_id"].map(chosen)
-    out = pd.DataFrame({"unique_id": fc["unique_id"], "ds": fc["ds"], "model": model})
-    for col, suffix in [("yhat", ""), ("lo_80", "-lo-80"), ("hi_80", "-hi-80"), ("lo_95", "-lo-95"), ("hi_95", "-hi-95")]:
-        values = np.empty(len(fc))
-        for name in model.unique():
-            mask = (model == name).to_numpy()
-            values[mask] = fc.loc[mask, f"{name}{suffix}"].to_numpy()
-        out[col] = np.clip(values, 0.0, None)
-    return out
-
-
-def forecast_frame(
-    history: pd.DataFrame, horizon: int, season_length: int = 12
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Forecast a long frame (`unique_id`, `ds` as YYYY-MM, `y`) `horizon` months ahead.
-
-    Returns (forecast, backtest) frames with the columns of ForecastRow and BacktestRow.
-    """
-    df = history[["unique_id", "ds", "y"]].copy()
-    df["ds"] = df["ds"].map(to_timestamp)
-    df["y"] = df["y"].astype(float)
-    _check_series(df)
-    lengths = df.groupby("unique_id")["ds"].transform("size")
-    forecasts, backtests = [], []
-    taken = pd.Series(False, index=df.index)
-    for min_months, models, benchmark, h, windows in _regimes(season_length):
-        fits = ~taken & (lengths >= min_months)
-        part = df[fits]
-        taken |= fits
-        if part.empty:
-            continue
-        sf = StatsForecast(models=models, freq="MS", n_jobs=1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            bt = _backtest(sf, part, h, windows, benchmark)
-            fc = sf.forecast(df=part, h=horizon, level=list(LEVELS))
-        forecasts.append(_pick(fc, bt.set_index("unique_id")["model"]))
-        backtests.append(bt)
-    forecast = pd.concat(forecasts, ignore_index=True)
-    forecast["ds"] = forecast["ds"].map(to_month)
-    return (
-        forecast.sort_values(["unique_id", "ds"], ignore_index=True),
-        pd.concat(backtests, ignore_index=True).sort_values("unique_id", ignore_index=True),
-    )
 
 
 def forecast_demand(inp: ForecastInput) -> ForecastOutput:
@@ -188,4 +194,3 @@ def forecast_demand(inp: ForecastInput) -> ForecastOutput:
         forecast=[ForecastRow(**r) for r in forecast.to_dict("records")],
         backtest=[BacktestRow(**r) for r in backtest.to_dict("records")],
     )
-

@@ -22,3 +22,12 @@ def add_months(month: str, n: int) -> str:
 def month_range(first: str, count: int) -> list[str]:
     """`count` consecutive months starting at `first`."""
     return [add_months(first, i) for i in range(count)]
+
+
+def month_number(month: str) -> int:
+    """Months since year 0 ('2024-03' → 2024·12 + 2), so month gaps are integer differences."""
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def month_of_number(number: int) -> str:
+    return f"{number // 12:04d}-{number % 12 + 1:02d}"

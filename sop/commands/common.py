@@ -11,8 +11,8 @@ from rich.console import Console
 from sop.config import Settings
 from sop.store import Store
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def settings(ctx: typer.Context) -> Settings:

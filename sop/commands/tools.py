@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import typer
 from pydantic import ValidationError
@@ -39,6 +42,21 @@ def _read_input(text: str) -> dict:
         raise fail(f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
 
 
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Stdout carries only the JSON result: send anything a solver library prints at the C level
+    (HiGHS prints a banner on creation) to stderr while the tool runs."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 @app.command("run")
 def run(
     name: str = typer.Argument(..., help="tool name, see 'sop tools list'"),
@@ -49,7 +67,8 @@ def run(
         raise fail(f"unknown tool {name!r}; known tools: {', '.join(registry.TOOLS)}", code=2)
     payload = _read_input(input)
     try:
-        result = registry.run(name, payload)
+        with _stdout_to_stderr():
+            result = registry.run(name, payload)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"

@@ -1,0 +1,59 @@
+"""Gaps of small plans worked out by hand: lost demand, an overloaded plant and a pre-build."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.gaps import SupplyGapsInput, supply_gaps
+from tools.supply_plan import SupplyPlanInstance, solve_supply_plan
+
+
+def _instance(peak_demand: float) -> SupplyPlanInstance:
+    # One SKU, one plant making 1 unit an hour with 120 hours a month and no overtime, one DC.
+    return SupplyPlanInstance.model_validate({
+        "periods": ["2027-01", "2027-02", "2027-03"],
+        "skus": [{"sku": "A", "holding_cost": 1.0, "unmet_penalty": 100.0, "ss_penalty": 0.0}],
+        "plants": [{"plant": "P1", "regular_hours": [120] * 3, "max_overtime_hours": [0] * 3,
+                    "overtime_cost_per_hour": 50.0}],
+        "routings": [{"sku": "A", "plant": "P1", "hours_per_unit": 1.0, "cost_per_unit": 10.0}],
+        "dcs": [{"dc": "D1", "storage_capacity": 1000}],
+        "lanes": [{"plant": "P1", "dc": "D1", "cost_per_unit": 0.0, "capacity": [1000] * 3}],
+        "demand": [{"sku": "A", "dc": "D1", "qty": [50, 50, peak_demand]}],
+    })
+
+
+def _gaps(peak_demand: float):
+    instance = _instance(peak_demand)
+    plan = solve_supply_plan(instance)
+    assert plan.status == "optimal"
+    return supply_gaps(SupplyGapsInput(instance=instance, plan=plan, prices={"A": 20.0}, families={"A": "widgets"}))
+
+
+def test_a_peak_the_plant_can_prebuild_for():
+    # Demand 50, 50, 250 against 120 a month (360 in all, 350 needed). March needs 130 from
+    # stock; holding costs 1 a month, so February makes all it can (120: 50 sold, 70 kept) and
+    # January the rest (110: 50 sold, 60 kept). January runs at 110/120 = 92 %, February and
+    # March at 100 %: the peak starts in February and January carries 60 units into it.
+    gaps = _gaps(250)
+    assert gaps.unmet == []
+    assert [(p.period, p.used_hours) for p in gaps.plant_overload] == [("2027-02", 120), ("2027-03", 120)]
+    assert [(b.resource, b.period, b.peak_start, round(b.units, 6)) for b in gaps.prebuild] == [
+        ("P1", "2027-01", "2027-02", 60.0)]
+
+
+def test_demand_beyond_capacity_is_lost_and_priced():
+    # Demand 50, 50, 270 needs 370 against 360 of capacity: 10 units of March demand are lost
+    # (the penalty of 100 exceeds the cost of 10), 10 × price 20 = 200 of revenue at risk.
+    gaps = _gaps(270)
+    assert [(u.sku, u.period, u.units) for u in gaps.unmet] == [("A", "2027-03", pytest.approx(10))]
+    assert gaps.unmet[0].revenue_at_risk == pytest.approx(200)
+    assert len(gaps.plant_overload) == 3
+    top = gaps.ranked[0]
+    assert (top.rank, top.kind, top.subject, top.month, top.value) == (1, "unmet", "widgets", "2027-03", pytest.approx(200))
+
+
+def test_gaps_refuse_a_plan_that_is_not_optimal():
+    instance = _instance(100)
+    plan = solve_supply_plan(instance).model_copy(update={"status": "infeasible"})
+    with pytest.raises(ValueError, match="need an optimal plan"):
+        supply_gaps(SupplyGapsInput(instance=instance, plan=plan))
