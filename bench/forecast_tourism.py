@@ -87,7 +87,7 @@ def main() -> None:
                   title=f"Tourism monthly: {history['unique_id'].nunique()} series, h = {HORIZON}")
     for r in rows:
         table.add_row(r["method"], f"{r['MASE']:.3f}", f"{r['sMAPE %']:.2f}", f"{r['coverage 95']:.3f}", f"{r['seconds']:.1f}")
-    Console().print(table)
+    Console(width=140).print(table)
 
 
 if __name__ == "__main__":

@@ -234,13 +234,17 @@ COLUMNS = {
 
 
 def main(sizes: list[int]) -> None:
-    table = Table(title="supply-plan LP: PuLP + HiGHS vs scipy.sparse + highspy (median of 3)")
-    for header, _ in COLUMNS.values():
-        table.add_column(header, justify="right")
+    """Print the table again after each size, so a long run shows its rows as they finish."""
+    console = Console(width=250)
+    rows = []
     for n in sizes:
-        row = measure(n)
-        table.add_row(*(fmt.format(row[key]) for key, (_, fmt) in COLUMNS.items()))
-    Console(width=250).print(table)
+        rows.append(measure(n))
+        table = Table(title="supply-plan LP: PuLP + HiGHS vs scipy.sparse + highspy (median of 3)")
+        for header, _ in COLUMNS.values():
+            table.add_column(header, justify="right")
+        for row in rows:
+            table.add_row(*(fmt.format(row[key]) for key, (_, fmt) in COLUMNS.items()))
+        console.print(table)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from langgraph.types import interrupt
 
 from graph.context import CycleContext
 from graph.state import Approval, CycleState, Gate
-from graph.week1 import adopt_consensus
+from graph.week1 import adopt_consensus, consensus_view
 from sop.log import get_logger
 
 
@@ -38,8 +38,19 @@ def _figures(gate: Gate, state: CycleState) -> dict[str, float]:
     return {**state["supply"]["figures"], **state["finance"]["figures"]}
 
 
-def _payload(gate: Gate, state: CycleState, figures: dict[str, float], failures: list[str]) -> dict[str, Any]:
+def _executive_view(ctx: CycleContext, cycle_id: str) -> dict[str, Any]:
+    """The ranked gaps of the base plan and each scenario's outcome, for the executives."""
+    gaps = ctx.store.query("SELECT rank, kind, subject, month, units, value, detail FROM gaps "
+                           "WHERE cycle_id = ? AND scenario = 'base' ORDER BY rank LIMIT 10", [cycle_id])
+    plans = ctx.store.query("SELECT scenario, objective, unmet_units, unmet_revenue FROM plan_summary "
+                            "WHERE cycle_id = ? ORDER BY scenario", [cycle_id])
+    return {"gaps": gaps.to_dict("records"), "scenarios": plans.to_dict("records")}
+
+
+def _payload(gate: Gate, ctx: CycleContext, state: CycleState, figures: dict[str, float],
+             failures: list[str]) -> dict[str, Any]:
     what = "the consensus demand forecast" if gate == "consensus" else "the supply plan and financial projection"
+    view = consensus_view if gate == "consensus" else _executive_view
     return {
         "gate": gate,
         "cycle_id": state["cycle_id"],
@@ -47,6 +58,7 @@ def _payload(gate: Gate, state: CycleState, figures: dict[str, float], failures:
         "approving": what,
         "figures": figures,
         "reports": [r for r in state.get("reports", []) if r],
+        "view": view(ctx, state["cycle_id"]),
         "policy_failures": failures,
         "options": ["approve", "reject"],
     }
@@ -61,7 +73,7 @@ def _decide(gate: Gate, state: CycleState, runtime: Runtime[CycleContext]) -> di
         approval = Approval(gate=gate, approved=True, by=f"policy:{ctx.policy.name}",
                             notes="every policy rule held", decisions=[])
     else:
-        answer = interrupt(_payload(gate, state, figures, failures))
+        answer = interrupt(_payload(gate, ctx, state, figures, failures))
         authorize(ctx, gate, answer["by"])
         approval = Approval(gate=gate, approved=bool(answer["approved"]), by=answer["by"],
                             notes=answer.get("notes", ""), decisions=answer.get("decisions", []))

@@ -10,10 +10,32 @@ import pandas as pd
 
 from graph.context import CycleContext
 from graph.state import CycleState
+from sop.store import Store
 from tools.consensus import scenarios
+from tools.periods import add_months, to_timestamp
 from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
 SCENARIOS = ("base", "upside", "downside")
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def abc_items(store: Store, period: str) -> list[dict]:
+    """Each SKU's revenue and monthly demand over the 12 months before `period`: the abc-xyz input."""
+    year = store.query(
+        "SELECT h.sku, h.month, SUM(h.ordered_qty) AS qty, SUM(h.ordered_qty * i.price) AS revenue "
+        "FROM demand_history h JOIN items i USING (sku) WHERE h.month >= ? AND h.month < ? GROUP BY 1, 2 ORDER BY 1, 2",
+        [add_months(period, -12), period])
+    return [{"sku": sku, "revenue": g["revenue"].sum(), "monthly_demand": g["qty"].tolist() + [0.0] * (12 - len(g))}
+            for sku, g in year.groupby("sku")]
+
+
+def lead_times(store: Store, period: str) -> pd.DataFrame:
+    """Mean and σ of each supplier's actual lead time over the 12 months before `period`, in months."""
+    return store.query(
+        "SELECT supplier, AVG(received_date - order_date) / ? AS lead_time, "
+        "COALESCE(STDDEV_SAMP(received_date - order_date), 0) / ? AS lead_time_std FROM supplier_deliveries "
+        "WHERE received_date IS NOT NULL AND order_date >= ? GROUP BY 1",
+        [DAYS_PER_MONTH, DAYS_PER_MONTH, to_timestamp(add_months(period, -12)).date()]).set_index("supplier")
 
 
 def scenario_demand(ctx: CycleContext, cycle_id: str) -> pd.DataFrame:

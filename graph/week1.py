@@ -1,4 +1,11 @@
-"""Week 1, demand planning: the demand-forecaster forecasts every SKU × DC and layers sales input."""
+"""Week 1, demand planning.
+
+The demand-forecaster cleanses the order history (stockouts, promotions, outliers, gaps),
+forecasts every node of the hierarchy SKU × DC → SKU → family → total, reconciles them so every
+level adds up, replaces launches' forecasts with their analogs' launch curves, and scores last
+cycle's forecast against the month that has since come in. Sales input from market events
+and planner overrides layer on top; the consensus gate adopts the result.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +17,20 @@ from agents.narrator import narrate
 from graph.context import CycleContext
 from graph.state import CycleState
 from sop.log import get_logger
-from tools.consensus import apply_market_events
+from tools.accuracy import accuracy_report
+from tools.cleansing import analog_forecast_profile, cleanse_history
+from tools.consensus import apply_market_events, apply_overrides, scenarios
 from tools.forecasting import DemandPoint, ForecastInput, backtest_wape
+from tools.hierarchy import aggregate, reconcile
 from tools.periods import add_months, month_range
+
+BANDS = ["lo_80", "hi_80", "lo_95", "hi_95"]
 
 
 def _history(ctx: CycleContext, period: str) -> pd.DataFrame:
     history = ctx.store.query(
-        "SELECT sku, dc, month, ordered_qty FROM demand_history WHERE month < ? ORDER BY sku, dc, month",
-        [period],
-    )
+        "SELECT sku, dc, month, ordered_qty, shipped_qty FROM demand_history WHERE month < ? ORDER BY sku, dc, month",
+        [period])
     last = history["month"].max() if len(history) else None
     if last != add_months(period, -1):
         raise ValueError(
@@ -29,51 +40,148 @@ def _history(ctx: CycleContext, period: str) -> pd.DataFrame:
     return history
 
 
+def _node_forecasts(cleansed: pd.DataFrame, families: pd.Series, horizon: int, log) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Base forecasts and backtests for every node of the hierarchy, keyed by level and key."""
+    nodes = aggregate(cleansed, families, value="demand")
+    points = [DemandPoint(unique_id=f"{r.level}:{r.key}", ds=r.month, y=r.demand) for r in nodes.itertuples(index=False)]
+    result = DEMAND_FORECASTER.use("demand-forecast", ForecastInput(history=points, horizon=horizon), log)
+    forecast = pd.DataFrame([r.model_dump() for r in result.forecast]).rename(columns={"ds": "month"})
+    backtest = pd.DataFrame([r.model_dump() for r in result.backtest])
+    for frame in (forecast, backtest):
+        frame[["level", "key"]] = frame.pop("unique_id").str.split(":", n=1, expand=True)
+    bottom = backtest["level"] == "sku_dc"
+    backtest.loc[bottom, ["sku", "dc"]] = backtest.loc[bottom, "key"].str.rsplit("/", n=1, expand=True).to_numpy()
+    return forecast, backtest
+
+
+def _with_launch_curves(forecast: pd.DataFrame, cleansed: pd.DataFrame, items: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Launches follow their family's launch curve; the statistical bands move with the mean."""
+    analog, _ = analog_forecast_profile(cleansed, items, horizon=horizon)
+    if analog.empty:
+        return forecast
+    analog = analog.assign(key=analog["sku"] + "/" + analog["dc"], level="sku_dc").set_index(["level", "key", "month"])
+    indexed = forecast.set_index(["level", "key", "month"])
+    hit = indexed.index.isin(analog.index)
+    shift = analog["yhat"].reindex(indexed.index[hit]).to_numpy() - indexed.loc[hit, "yhat"].to_numpy()
+    indexed.loc[hit, "yhat"] += shift
+    for band in BANDS:
+        indexed.loc[hit, band] = (indexed.loc[hit, band] + shift).clip(lower=0)
+    indexed.loc[hit, "model"] = "analog launch curve"
+    return indexed.reset_index()
+
+
+def _bottom(frame: pd.DataFrame) -> pd.DataFrame:
+    bottom = frame[frame["level"] == "sku_dc"].copy()
+    bottom[["sku", "dc"]] = bottom["key"].str.rsplit("/", n=1, expand=True)
+    return bottom
+
+
+def _naive_layer(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:
+    """Seasonal naive per SKU × DC: each month repeats the orders of the same month a year before."""
+    by_month = history.set_index(["sku", "dc", "month"])["ordered_qty"]
+    keys = history[["sku", "dc"]].drop_duplicates()
+    # Month i of the horizon repeats the month 12·(i // 12 + 1) earlier: the latest one seen.
+    back = {m: add_months(m, -12 * (i // 12 + 1)) for i, m in enumerate(horizon)}
+    rows = keys.merge(pd.DataFrame({"month": horizon}), how="cross")
+    back = rows["month"].map(back)
+    rows["qty"] = by_month.reindex(pd.MultiIndex.from_arrays([rows["sku"], rows["dc"], back])).fillna(0.0).to_numpy()
+    return rows
+
+
+def _last_cycle_accuracy(ctx: CycleContext, period: str, history: pd.DataFrame, families: pd.Series) -> pd.DataFrame:
+    """Last cycle's layers against the month that has come in since (empty on a first cycle)."""
+    previous, month = add_months(period, -1), add_months(period, -1)
+    layers = ctx.store.query("SELECT layer, sku, dc, month, qty FROM forecast_layers WHERE cycle_id = ? AND month = ?",
+                             [previous, month])
+    if layers.empty:
+        return pd.DataFrame()
+    actuals = history.loc[history["month"] == month, ["sku", "dc", "month", "ordered_qty"]].rename(columns={"ordered_qty": "qty"})
+    report = accuracy_report(layers, actuals, families)
+    return report.to_frame().assign(evaluated_cycle=previous)
+
+
 def demand_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     ctx, cycle_id, period = runtime.context, state["cycle_id"], state["period"]
     log = get_logger(cycle_id=cycle_id, node="demand_planning", agent=DEMAND_FORECASTER.name)
     horizon = month_range(period, ctx.settings.horizon_months)
     history = _history(ctx, period)
-    # Ordered quantities, not shipments: orders are demand, shipments are capped by stock.
-    points = [
-        DemandPoint(unique_id=f"{r.sku}|{r.dc}", ds=r.month, y=r.ordered_qty)
-        for r in history.itertuples(index=False)
-    ]
-    result = DEMAND_FORECASTER.use("demand-forecast", ForecastInput(history=points, horizon=len(horizon)), log)
-    forecast = pd.DataFrame([r.model_dump() for r in result.forecast])
-    backtest = pd.DataFrame([r.model_dump() for r in result.backtest])
-    for frame in (forecast, backtest):
-        frame[["sku", "dc"]] = frame.pop("unique_id").str.split("|", expand=True)
-    forecast = forecast.rename(columns={"ds": "month"})
+    items = ctx.store.table("items")
+    families = items.set_index("sku")["family"]
+    events = ctx.store.table("market_events")
 
-    items = ctx.store.table("items").set_index("sku")
-    events = ctx.store.query("SELECT * FROM market_events WHERE end_month >= ?", [period])
-    sales_input = apply_market_events(forecast, events, items["family"])
+    cleansed, adjustments = cleanse_history(history, events[events["start_month"] < period], items)
+    forecast, backtest = _node_forecasts(cleansed, families, len(horizon), log)
+    forecast = _with_launch_curves(forecast, cleansed, items, len(horizon))
+    coherent = reconcile(forecast[["level", "key", "month", "yhat", *BANDS]], families, method="ols")
+    coherent = coherent.merge(forecast[["level", "key", "month", "model"]], on=["level", "key", "month"])
+    statistical = _bottom(coherent)
+    future_events = events[events["end_month"] >= period]
+    sales_input = apply_market_events(statistical, future_events, families)
     layers = pd.concat([
-        forecast.assign(layer="statistical", qty=forecast["yhat"]),
-        forecast.assign(layer="sales_input", qty=sales_input),
+        _naive_layer(history, horizon).assign(layer="naive"),
+        statistical.assign(layer="statistical", qty=statistical["yhat"]),
+        statistical.assign(layer="sales_input", qty=sales_input),
     ])
+    accuracy = _last_cycle_accuracy(ctx, period, history, families)
     ctx.store.replace("forecast_layers", layers, cycle_id=cycle_id)
+    ctx.store.replace("forecast_nodes", coherent, cycle_id=cycle_id)
     ctx.store.replace("backtests", backtest, cycle_id=cycle_id)
+    ctx.store.replace("cleansing_adjustments", adjustments, cycle_id=cycle_id)
+    ctx.store.replace("accuracy_history", accuracy, cycle_id=cycle_id)
 
-    wape, naive = backtest_wape(backtest), backtest_wape(backtest, "benchmark_mae")
+    bottom_bt = backtest[backtest["level"] == "sku_dc"]
+    wape, naive = backtest_wape(bottom_bt), backtest_wape(bottom_bt, "benchmark_mae")
     figures = {
-        "series": float(len(backtest)),
-        "horizon_units": float(forecast["yhat"].sum()),
-        "next_quarter_units": float(forecast.loc[forecast["month"] < add_months(period, 3), "yhat"].sum()),
+        "series": float(len(bottom_bt)),
+        "horizon_units": float(statistical["yhat"].sum()),
+        "next_quarter_units": float(statistical.loc[statistical["month"] < add_months(period, 3), "yhat"].sum()),
         "backtest_wape": wape,
         "naive_wape": naive,
         "fva_vs_naive": naive - wape,
-        "share_beating_naive": float((backtest["mae"] < backtest["benchmark_mae"]).mean()),
-        "sales_input_units": float(sales_input.sum() - forecast["yhat"].sum()),
+        "share_beating_naive": float((bottom_bt["mae"] < bottom_bt["benchmark_mae"]).mean()),
+        "sales_input_units": float(sales_input.sum() - statistical["yhat"].sum()),
+        "adjusted_months": float(len(adjustments)),
     }
+    if not accuracy.empty:
+        total = accuracy[(accuracy["level"] == "total") & (accuracy["layer"] == "consensus") & (accuracy["metric"] == "wape")]
+        figures["last_cycle_wape"] = float(total["value"].iloc[0])
     report = narrate(DEMAND_FORECASTER, figures, ctx.model, log)
     ctx.store.save_reports(cycle_id, [report])
     log.info("week1_done", **{k: round(v, 4) for k, v in figures.items()})
     return {"horizon": horizon, "demand": figures, "reports": [report.model_dump()]}
 
 
-def adopt_consensus(ctx: CycleContext, cycle_id: str) -> None:
-    """The approved consensus: the sales-input layer as it stood when the gate approved it."""
+def consensus_proposal(ctx: CycleContext, cycle_id: str) -> pd.DataFrame:
+    """Sales input with the planners' overrides applied, split down to SKU × DC."""
     layer = ctx.store.query("SELECT * FROM forecast_layers WHERE cycle_id = ? AND layer = 'sales_input'", [cycle_id])
-    ctx.store.replace("forecast_layers", layer.drop(columns=["cycle_id", "layer"]), cycle_id=cycle_id, layer="consensus")
+    overrides = ctx.store.query("SELECT * FROM overrides WHERE cycle_id = ? ORDER BY created_at, override_id", [cycle_id])
+    families = ctx.store.table("items").set_index("sku")["family"]
+    return layer.assign(qty=apply_overrides(layer, overrides, families))
+
+
+def consensus_view(ctx: CycleContext, cycle_id: str) -> dict:
+    """What the consensus gate shows: the layers side by side by family, scenarios and accuracy."""
+    layers = ctx.store.query(
+        "SELECT f.layer, i.family, SUM(f.qty) AS units FROM forecast_layers f JOIN items i USING (sku) "
+        "WHERE f.cycle_id = ? GROUP BY 1, 2", [cycle_id])
+    proposal = consensus_proposal(ctx, cycle_id)
+    proposal["family"] = proposal["sku"].map(ctx.store.table("items").set_index("sku")["family"])
+    side = layers.pivot(index="family", columns="layer", values="units").fillna(0.0)
+    side["consensus"] = proposal.groupby("family")["qty"].sum()
+    totals = {name: float(qty.sum()) for name, qty in scenarios(proposal["qty"], proposal).items()}
+    accuracy = ctx.store.query(
+        "SELECT evaluated_cycle, layer, value FROM accuracy_history WHERE level = 'total' AND metric = 'wape' "
+        "ORDER BY evaluated_cycle, layer")
+    overrides = ctx.store.query("SELECT * FROM overrides WHERE cycle_id = ? ORDER BY created_at", [cycle_id])
+    return {
+        "layers": side.reset_index().to_dict("records"),
+        "scenarios": totals,
+        "accuracy": accuracy.to_dict("records"),
+        "overrides": overrides.astype(str).to_dict("records"),
+    }
+
+
+def adopt_consensus(ctx: CycleContext, cycle_id: str) -> None:
+    """The approved consensus: sales input and overrides as they stood when the gate approved."""
+    proposal = consensus_proposal(ctx, cycle_id)
+    ctx.store.replace("forecast_layers", proposal.drop(columns=["cycle_id", "layer"]), cycle_id=cycle_id, layer="consensus")

@@ -11,7 +11,7 @@ from agents.logistics_planner import LOGISTICS_PLANNER
 from agents.narrator import narrate
 from agents.supplier_relationship_manager import SUPPLIER_RELATIONSHIP_MANAGER
 from graph.context import CycleContext
-from graph.plan_inputs import SCENARIOS, plan_instance, scenario_demand
+from graph.plan_inputs import SCENARIOS, abc_items, lead_times, plan_instance, scenario_demand
 from graph.state import CycleState
 from sop.log import get_logger
 from tools.gaps import SupplyGapsInput, gap_frame
@@ -21,39 +21,17 @@ from tools.periods import add_months, to_timestamp
 from tools.supplier import SupplierScorecardInput
 from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
-DAYS_PER_MONTH = 365.25 / 12
-
-
-def _segments(ctx: CycleContext, period: str, log) -> pd.DataFrame:
-    """ABC by last year's revenue and XYZ by the variability of monthly demand, per SKU."""
-    year = ctx.store.query(
-        "SELECT h.sku, h.month, SUM(h.ordered_qty) AS qty, SUM(h.ordered_qty * i.price) AS revenue "
-        "FROM demand_history h JOIN items i USING (sku) WHERE h.month >= ? AND h.month < ? GROUP BY 1, 2 ORDER BY 1, 2",
-        [add_months(period, -12), period])
-    items = [{"sku": sku, "revenue": g["revenue"].sum(), "monthly_demand": g["qty"].tolist() + [0.0] * (12 - len(g))}
-             for sku, g in year.groupby("sku")]
-    out = INVENTORY_OPTIMIZER.use("abc-xyz", AbcXyzInput(items=items), log)
-    return pd.DataFrame([r.model_dump() for r in out.items]).set_index("sku")
-
-
-def _lead_times(ctx: CycleContext, period: str) -> pd.DataFrame:
-    """Mean and σ of each supplier's actual lead time over the last year, in months."""
-    return ctx.store.query(
-        "SELECT supplier, AVG(received_date - order_date) / ? AS lead_time, "
-        "COALESCE(STDDEV_SAMP(received_date - order_date), 0) / ? AS lead_time_std FROM supplier_deliveries "
-        "WHERE received_date IS NOT NULL AND order_date >= ? GROUP BY 1",
-        [DAYS_PER_MONTH, DAYS_PER_MONTH, to_timestamp(add_months(period, -12)).date()]).set_index("supplier")
-
-
 def _inventory_policy(ctx: CycleContext, state: CycleState, log) -> pd.DataFrame:
     """Safety stock and reorder points per SKU × DC, sized on the backtest forecast error."""
     s, cycle_id = ctx.settings, state["cycle_id"]
-    segments = _segments(ctx, state["period"], log)
+    segments = pd.DataFrame([r.model_dump() for r in INVENTORY_OPTIMIZER.use(
+        "abc-xyz", AbcXyzInput(items=abc_items(ctx.store, state["period"])), log).items]).set_index("sku")
     demand = scenario_demand(ctx, cycle_id)
     mean = demand[demand["month"] < add_months(state["period"], 6)].groupby(["sku", "dc"])["qty"].mean()
-    sigma = ctx.store.query("SELECT sku, dc, error_std FROM backtests WHERE cycle_id = ?", [cycle_id]).set_index(["sku", "dc"])
+    sigma = ctx.store.query("SELECT sku, dc, error_std FROM backtests WHERE cycle_id = ? AND level = 'sku_dc'",
+                            [cycle_id]).set_index(["sku", "dc"])
     items = ctx.store.table("items").set_index("sku")
-    lead = _lead_times(ctx, state["period"])
+    lead = lead_times(ctx.store, state["period"])
     rows = pd.DataFrame({"mean_demand": mean}).join(sigma).reset_index()
     rows = rows[rows["mean_demand"] > 0].join(items, on="sku").join(lead, on="supplier")
     rows["service_level"] = rows["sku"].map(segments["service_level"]).fillna(segments["service_level"].min())

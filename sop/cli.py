@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sop.commands import cycle, data, report, tools
+from sop.commands import chat, cycle, data, forecast, override, report, tools
 from sop.config import Settings
 from sop.log import configure_logging
 
@@ -12,7 +12,11 @@ app = typer.Typer(help="Run the monthly S&OP cycle: data, cycle, tools and repor
 app.add_typer(data.app, name="data")
 app.add_typer(cycle.app, name="cycle")
 app.add_typer(tools.app, name="tools")
+app.add_typer(override.app, name="override")
+app.command("forecast")(forecast.forecast)
 app.command("report")(report.report)
+app.command("chat")(chat.chat)
+app.command("ask")(chat.ask)
 
 
 @app.callback()

@@ -93,8 +93,10 @@ CYCLE_TABLES = {
     "forecast_layers": "cycle_id VARCHAR, layer VARCHAR, sku VARCHAR, dc VARCHAR, month VARCHAR, qty DOUBLE, "
                        "yhat DOUBLE, lo_80 DOUBLE, hi_80 DOUBLE, lo_95 DOUBLE, hi_95 DOUBLE, model VARCHAR, "
                        "PRIMARY KEY (cycle_id, layer, sku, dc, month)",
-    "backtests": "cycle_id VARCHAR, sku VARCHAR, dc VARCHAR, model VARCHAR, mae DOUBLE, benchmark_mae DOUBLE, "
-                 "error_std DOUBLE, mean_actual DOUBLE, points BIGINT, PRIMARY KEY (cycle_id, sku, dc)",
+    "backtests": "cycle_id VARCHAR, level VARCHAR, key VARCHAR, sku VARCHAR, dc VARCHAR, model VARCHAR, mae DOUBLE, "
+                 "benchmark_mae DOUBLE, error_std DOUBLE, mean_actual DOUBLE, points BIGINT, coverage_80 DOUBLE, "
+                 "coverage_95 DOUBLE, regime VARCHAR, demand_class VARCHAR, adi DOUBLE, cv2 DOUBLE, reason VARCHAR, "
+                 "PRIMARY KEY (cycle_id, level, key)",
     "agent_reports": "cycle_id VARCHAR, agent VARCHAR, narrative VARCHAR, source VARCHAR, figures VARCHAR, "
                      "PRIMARY KEY (cycle_id, agent)",
     "inventory_policy": "cycle_id VARCHAR, sku VARCHAR, dc VARCHAR, abc VARCHAR, xyz VARCHAR, service_level DOUBLE, "
@@ -135,9 +137,30 @@ def create_cycle_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE {_quote(name)} ({columns})")
 
 
+WEEK1_TABLES = {
+    "forecast_nodes": "cycle_id VARCHAR, level VARCHAR, key VARCHAR, month VARCHAR, yhat DOUBLE, yhat_base DOUBLE, "
+                      "lo_80 DOUBLE, hi_80 DOUBLE, lo_95 DOUBLE, hi_95 DOUBLE, model VARCHAR, "
+                      "PRIMARY KEY (cycle_id, level, key, month)",
+    "cleansing_adjustments": "cycle_id VARCHAR, sku VARCHAR, dc VARCHAR, month VARCHAR, kind VARCHAR, before DOUBLE, "
+                             "after DOUBLE, uplift_pct DOUBLE, event_id VARCHAR, reason VARCHAR",
+    "accuracy_history": "cycle_id VARCHAR, evaluated_cycle VARCHAR, level VARCHAR, key VARCHAR, layer VARCHAR, "
+                        "metric VARCHAR, value DOUBLE",
+    "overrides": "override_id BIGINT PRIMARY KEY, cycle_id VARCHAR, level VARCHAR, key VARCHAR, month_from VARCHAR, "
+                 "month_to VARCHAR, change_pct DOUBLE, set_qty DOUBLE, author VARCHAR, reason VARCHAR, "
+                 "created_at VARCHAR",
+}
+
+
+def create_week1_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Week 1's depth: the reconciled hierarchy, cleansing log, accuracy across cycles, overrides."""
+    for name, columns in WEEK1_TABLES.items():
+        con.execute(f"CREATE TABLE {_quote(name)} ({columns})")
+
+
 MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
     create_input_tables,
     create_cycle_tables,
+    create_week1_tables,
 ]
 
 
@@ -401,13 +424,13 @@ class Store:
             [name]).fetchall()]
         frame = rows.assign(**keys).reindex(columns=columns)
         where = " AND ".join(f"{_quote(k)} = ?" for k in keys)
-        with _transaction(self.con):
-            self.con.execute(f"DELETE FROM {_quote(name)} WHERE {where}", list(keys.values()))
-            self.con.register("node_rows", frame)
-            try:
+        self.con.register("node_rows", frame)
+        try:
+            with _transaction(self.con):
+                self.con.execute(f"DELETE FROM {_quote(name)} WHERE {where}", list(keys.values()))
                 self.con.execute(f"INSERT INTO {_quote(name)} SELECT * FROM node_rows")
-            finally:
-                self.con.unregister("node_rows")
+        finally:
+            self.con.unregister("node_rows")
 
     def save_reports(self, cycle_id: str, reports: list) -> None:
         """Keep each agent's narrative of this cycle (one row per agent, the latest wins)."""

@@ -199,7 +199,7 @@ def test_cli_happy_path_csv_and_parquet(tmp_path):
     [
         (GOOD.replace("A,2023-05-01,12", "A,2023-05-01,lots"), "line 6, column y"),
         (GOOD + "A,2023-12-01,4\n", "line 14, column ds"),
-        (GOOD.replace("A,2023-05-01,12\n", ""), "column ds: series 'A' skips from 2023-04 to 2023-06"),
+        (GOOD.replace("A,2023-05-01,12\n", ""), "line 6, column ds: series 'A' skips from 2023-04 to 2023-06"),
         (GOOD + "B,2023-01-01,1\nB,2023-02-01,2\n", "line 14, column unique_id: series 'B' has 2"),
         ("", "the file is empty"),
         ("unique_id,ds,y\n", "no data rows"),

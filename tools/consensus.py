@@ -40,3 +40,35 @@ def scenarios(consensus: pd.Series, forecast: pd.DataFrame) -> dict[str, pd.Seri
         "upside": consensus + up,
         "downside": np.maximum(consensus - down, 0.0),
     }
+
+
+def _in_scope(layer: pd.DataFrame, families: pd.Series, level: str, key: str) -> pd.Series:
+    """Rows of the SKU × DC layer under one node of the hierarchy."""
+    if level == "total":
+        return pd.Series(True, index=layer.index)
+    if level == "family":
+        return layer["sku"].map(families) == key
+    if level == "sku":
+        return layer["sku"] == key
+    sku, _, dc = key.rpartition("/")
+    return (layer["sku"] == sku) & (layer["dc"] == dc)
+
+
+def apply_overrides(layer: pd.DataFrame, overrides: pd.DataFrame, families: pd.Series) -> pd.Series:
+    """Planner overrides on a SKU × DC layer (sku, dc, month, qty), in the order given.
+
+    An override names a node (total, family, SKU or SKU/DC) and a month range, and either
+    scales it by `change_pct` or sets it to `set_qty` units a month. Either way the change is
+    split down in proportion to the rows' current quantities, so the mix inside the node stays
+    as the forecast had it; a node at zero is split evenly.
+    """
+    qty = layer["qty"].astype(float).copy()
+    for o in overrides.itertuples(index=False):
+        rows = _in_scope(layer, families, o.level, o.key) & layer["month"].between(o.month_from, o.month_to)
+        if pd.notna(o.change_pct):
+            qty[rows] *= 1.0 + o.change_pct / 100.0
+            continue
+        for _, idx in qty[rows].groupby(layer.loc[rows, "month"]).groups.items():
+            total = qty[idx].sum()
+            qty[idx] = qty[idx] * (o.set_qty / total) if total > 0 else o.set_qty / len(idx)
+    return qty

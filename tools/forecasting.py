@@ -2,7 +2,7 @@
 
 Each series gets the candidates of its regime (seasonal, intermittent or short, see
 `tools.series_forecast`) and keeps the one, or the ETS/CES/Theta combination, with the lowest
-backtest MAE. The 80 % and 95 % bands are calibrated on the backtest errors of all series of a
+backtest error (MAE; RMSE for sparse demand). The 80 % and 95 % bands are calibrated on the backtest errors of all series of a
 regime (`tools.intervals`), and the backtest reports their empirical coverage. Demand cannot be
 negative, so forecasts and bands are clipped at zero. Series run in parallel on local cores.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from typing import Annotated, Callable
+from typing import Annotated, Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -86,17 +86,16 @@ class ForecastOutput(BaseModel):
 def _series_arrays(df: pd.DataFrame) -> tuple[list[str], list[np.ndarray], list[int]]:
     """(ids, demand arrays in month order, last month number) per series; checks the series."""
     df = df.assign(month=df["ds"].map(month_number)).sort_values(["unique_id", "month"], kind="stable")
-    ids, values, last = [], [], []
-    for uid, part in df.groupby("unique_id", sort=False):
-        months = part["month"].to_numpy()
-        if len(months) < MIN_POINTS:
-            raise ValueError(f"series {uid!r} has {len(months)} months; at least {MIN_POINTS} are needed")
-        if months[-1] - months[0] + 1 != len(months):
-            raise ValueError(f"series {uid!r} has missing or duplicate months between its first and last")
-        ids.append(str(uid))
-        values.append(part["y"].to_numpy(dtype=float))
-        last.append(int(months[-1]))
-    return ids, values, last
+    uid, month, y = df["unique_id"].astype(str).to_numpy(), df["month"].to_numpy(), df["y"].to_numpy(dtype=float)
+    starts = np.flatnonzero(np.r_[True, uid[1:] != uid[:-1]])
+    ends = np.r_[starts[1:], len(uid)]
+    lengths = ends - starts
+    if (short := np.flatnonzero(lengths < MIN_POINTS)).size:
+        i = short[0]
+        raise ValueError(f"series {uid[starts[i]]!r} has {lengths[i]} months; at least {MIN_POINTS} are needed")
+    if (gappy := np.flatnonzero(month[ends - 1] - month[starts] + 1 != lengths)).size:
+        raise ValueError(f"series {uid[starts[gappy[0]]]!r} has missing or duplicate months between its first and last")
+    return list(uid[starts]), np.split(y, starts[1:]), [int(m) for m in month[ends - 1]]
 
 
 def _forecast_chunk(args: tuple[list[np.ndarray], int, int]) -> list[SeriesForecast]:
@@ -110,18 +109,18 @@ def _forecast_all(
     """Every series through `forecast_series`, in chunks on `n_jobs` processes (in-process if 1)."""
     size = max(1, min(CHUNK, -(-len(series) // (4 * n_jobs))))
     chunks = [(series[i : i + size], horizon, season_length) for i in range(0, len(series), size)]
-    results: list[SeriesForecast] = []
     if n_jobs == 1 or len(series) < SERIAL_BELOW:
-        for chunk in map(_forecast_chunk, chunks):
-            results.extend(chunk)
-            if progress:
-                progress(len(chunk))
-        return results
+        return _collect(map(_forecast_chunk, chunks), progress)
     with ProcessPoolExecutor(max_workers=n_jobs) as pool:
-        for chunk in pool.map(_forecast_chunk, chunks):
-            results.extend(chunk)
-            if progress:
-                progress(len(chunk))
+        return _collect(pool.map(_forecast_chunk, chunks), progress)
+
+
+def _collect(chunks: Iterable[list[SeriesForecast]], progress: Callable[[int], None] | None) -> list[SeriesForecast]:
+    results: list[SeriesForecast] = []
+    for chunk in chunks:
+        results.extend(chunk)
+        if progress:
+            progress(len(chunk))
     return results
 
 
@@ -137,8 +136,9 @@ def _multipliers(results: list[SeriesForecast]) -> dict[tuple[str, int], float]:
     return out
 
 
-def _band(center: np.ndarray, width: np.ndarray, k: float) -> tuple[np.ndarray, np.ndarray]:
-    return np.clip(center - k * width, 0.0, None), np.clip(center + k * width, 0.0, None)
+def _band(center: np.ndarray, half_width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) bounds in units, clipped at zero because demand cannot be negative."""
+    return np.clip(center - half_width, 0.0, None), np.clip(center + half_width, 0.0, None)
 
 
 def forecast_frame(
@@ -151,33 +151,37 @@ def forecast_frame(
     """Forecast a long frame (`unique_id`, `ds` as YYYY-MM, `y` units per month) `horizon` months ahead.
 
     Returns (forecast, backtest) frames with the columns of ForecastRow and BacktestRow, sorted
-    by series. `progress` is called with the number of series finished after each chunk.
+    by series. Series run on `n_jobs` processes (default: every core); `progress` is called with
+    the number of series finished after each chunk.
     """
     ids, series, last = _series_arrays(history[["unique_id", "ds", "y"]])
     results = _forecast_all(series, horizon, season_length, n_jobs or os.cpu_count() or 1, progress)
     k = _multipliers(results)
-    forecasts, backtests = [], []
-    for uid, end, r in zip(ids, last, results):
-        yhat = np.clip(r.mean, 0.0, None)
-        lo80, hi80 = _band(yhat, r.widths[80], k[r.regime, 80])
-        lo95, hi95 = _band(yhat, r.widths[95], k[r.regime, 95])
-        forecasts.append(pd.DataFrame({
-            "unique_id": uid,
-            "ds": [month_of_number(end + i) for i in range(1, horizon + 1)],
-            "yhat": yhat, "lo_80": lo80, "hi_80": hi80,
-            "lo_95": np.minimum(lo95, lo80), "hi_95": np.maximum(hi95, hi80), "model": r.model,
-        }))
-        cv_hat = r.cv_actual + r.cv_error
-        bands = {lv: _band(cv_hat, r.cv_widths[lv], k[r.regime, lv]) for lv in LEVELS}
-        backtests.append({
-            "unique_id": uid, "model": r.model,
-            "mae": float(np.mean(np.abs(r.cv_error))), "benchmark_mae": r.benchmark_mae,
-            "error_std": float(np.sqrt(np.mean(r.cv_error**2))), "mean_actual": float(np.mean(r.cv_actual)),
-            "points": len(r.cv_error),
-            **{f"coverage_{lv}": float(np.mean(covered(r.cv_actual, *bands[lv]))) for lv in LEVELS},
-            "regime": r.regime, "demand_class": r.demand_class, "adi": r.adi, "cv2": r.cv2, "reason": r.reason,
-        })
-    return pd.concat(forecasts, ignore_index=True), pd.DataFrame(backtests)
+    forecast = pd.DataFrame({
+        "unique_id": np.repeat(ids, horizon),
+        "ds": [month_of_number(end + i) for end in last for i in range(1, horizon + 1)],
+        "yhat": np.clip(np.concatenate([r.mean for r in results]), 0.0, None),
+        "model": np.repeat([r.model for r in results], horizon),
+    })
+    for level in LEVELS:
+        width = np.concatenate([k[r.regime, level] * r.widths[level] for r in results])
+        forecast[f"lo_{level}"], forecast[f"hi_{level}"] = _band(forecast["yhat"].to_numpy(), width)
+    forecast["lo_95"] = np.minimum(forecast["lo_95"], forecast["lo_80"])
+    forecast["hi_95"] = np.maximum(forecast["hi_95"], forecast["hi_80"])
+    backtest = pd.DataFrame([_backtest_row(uid, r, k) for uid, r in zip(ids, results)])
+    return forecast[list(ForecastRow.model_fields)], backtest
+
+
+def _backtest_row(uid: str, r: SeriesForecast, k: dict[tuple[str, int], float]) -> dict:
+    cv_hat = r.cv_actual + r.cv_error
+    inside = {lv: covered(r.cv_actual, *_band(cv_hat, k[r.regime, lv] * r.cv_widths[lv])) for lv in LEVELS}
+    return {
+        "unique_id": uid, "model": r.model,
+        "mae": float(np.mean(np.abs(r.cv_error))), "benchmark_mae": r.benchmark_mae,
+        "error_std": float(np.sqrt(np.mean(r.cv_error**2))), "mean_actual": float(np.mean(r.cv_actual)),
+        "points": len(r.cv_error), **{f"coverage_{lv}": float(np.mean(inside[lv])) for lv in LEVELS},
+        "regime": r.regime, "demand_class": r.demand_class, "adi": r.adi, "cv2": r.cv2, "reason": r.reason,
+    }
 
 
 def backtest_wape(backtest: pd.DataFrame, column: str = "mae") -> float:

@@ -291,17 +291,15 @@ class Layout:
     skus: list[str]
     plants: list[str]
     dcs: list[str]
-    suppliers: list[str]
     routes: list[tuple[int, int]]
     ships: list[tuple[int, int, int]]
-    lanes: list[tuple[int, int]]
     demand: np.ndarray
     initial: np.ndarray
     safety: np.ndarray
 
 
 def layout_of(instance: SupplyPlanInstance) -> Layout:
-    """Number every SKU, plant, DC, supplier, routing, lane and shipment path of the instance."""
+    """Number every SKU, plant, DC, routing and shipment path (routing × lane) of the instance."""
     sku_ix = {s.sku: i for i, s in enumerate(instance.skus)}
     plant_ix = {p.plant: i for i, p in enumerate(instance.plants)}
     dc_ix = {d.dc: i for i, d in enumerate(instance.dcs)}
@@ -320,10 +318,8 @@ def layout_of(instance: SupplyPlanInstance) -> Layout:
         skus=list(sku_ix),
         plants=list(plant_ix),
         dcs=list(dc_ix),
-        suppliers=[k.supplier for k in instance.suppliers],
         routes=routes,
         ships=ships,
-        lanes=lanes,
         demand=demand,
         initial=_stock_matrix(instance.initial_inventory, sku_ix, dc_ix),
         safety=_stock_matrix(instance.safety_stock, sku_ix, dc_ix),

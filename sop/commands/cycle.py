@@ -19,6 +19,7 @@ from graph.context import CycleContext
 from graph.gates import NotAuthorized
 from graph.policy import load_policy
 from graph.state import Gate
+from graph.week1 import consensus_view
 from sop.commands.common import console, fail, open_store, settings
 from sop.log import get_logger
 from sop.runner import CycleError, Cycles, Outcome, default_period
@@ -49,7 +50,31 @@ def _period(context: CycleContext, period: Optional[str]) -> str:
         raise fail(str(exc)) from exc
 
 
-def _show(outcome: Outcome) -> None:
+def _records_table(title: str, records: list[dict]) -> Table | str:
+    if not records:
+        return f"{title}: none"
+    table = Table(*records[0].keys(), title=title)
+    for rec in records:
+        table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in rec.values()])
+    return table
+
+
+def _show_view(outcome: Outcome, context: CycleContext) -> None:
+    """The gate's tables, read fresh so that overrides entered while it waits show up."""
+    if outcome.gate == "consensus":
+        view = consensus_view(context, outcome.period)
+        console.print(_records_table("Forecast layers by family, units over the horizon", view["layers"]))
+        console.print(_records_table("Scenarios, units over the horizon",
+                                     [{"scenario": k, "units": v} for k, v in view["scenarios"].items()]))
+        console.print(_records_table("Last cycles' accuracy (total WAPE by layer)", view["accuracy"]))
+        console.print(_records_table("Planner overrides", view["overrides"]))
+    else:
+        view = (outcome.payload or {}).get("view", {})
+        console.print(_records_table("Scenarios", view.get("scenarios", [])))
+        console.print(_records_table("Ranked gaps (base scenario)", view.get("gaps", [])))
+
+
+def _show(outcome: Outcome, context: CycleContext) -> None:
     """Tell the person where the cycle stands, and what to type next."""
     if outcome.state == "failed":
         raise fail(f"the {outcome.period} cycle failed: {outcome.error}. Fix the cause, then 'sop cycle resume --period {outcome.period}'")
@@ -66,6 +91,7 @@ def _show(outcome: Outcome) -> None:
     for key, value in payload.get("figures", {}).items():
         table.add_row(key, f"{value:,.4g}")
     console.print(table)
+    _show_view(outcome, context)
     for report in payload.get("reports", []):
         console.print(f"[bold]{report['agent']}[/]: {report['narrative']}")
     for failure in payload.get("policy_failures", []):
@@ -74,7 +100,7 @@ def _show(outcome: Outcome) -> None:
 
 
 def _finish(outcome: Outcome, context: CycleContext) -> None:
-    _show(outcome)
+    _show(outcome, context)
     if outcome.state == "waiting" and context.policy is not None:
         raise typer.Exit(EXIT_POLICY_PAUSED)
 

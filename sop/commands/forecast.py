@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from sop.commands.common import console, fail
 from tools.forecasting import MIN_POINTS, forecast_frame
-from tools.periods import month_number, month_of_number
+from tools.periods import month_of_number
 
 COLUMNS = ("unique_id", "ds", "y")
 OUTPUT_COLUMNS = {"yhat": "yhat", "lo_80": "lo-80", "hi_80": "hi-80", "lo_95": "lo-95", "hi_95": "hi-95"}
@@ -43,6 +43,55 @@ def _row_numbers(frame: pd.DataFrame, unit: str) -> np.ndarray:
     return np.arange(len(frame)) + (2 if unit == "line" else 1)
 
 
+def _where(path: Path, unit: str, row: int, column: str) -> str:
+    return f"{path}: {unit} {row}, column {column}:"
+
+
+def _demand(raw: pd.DataFrame, rows: np.ndarray, path: Path, unit: str) -> pd.Series:
+    """`y` as units per month; every cell must be a non-negative number."""
+    y = pd.to_numeric(raw["y"].str.strip(), errors="coerce")
+    values = y.to_numpy(dtype=float)
+    bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+    if len(bad):
+        i = bad[0]
+        raise InputError(f"{_where(path, unit, rows[i], 'y')} {raw['y'].iloc[i]!r} is not a non-negative number")
+    return y
+
+
+def _month_numbers(raw: pd.DataFrame, rows: np.ndarray, path: Path, unit: str) -> pd.Series:
+    """`ds` as month numbers (tools.periods.month_number); YYYY-MM or any ISO date in the month."""
+    ds = pd.to_datetime(raw["ds"].str.strip(), format="ISO8601", errors="coerce")
+    if ds.isna().any():
+        i = int(np.flatnonzero(ds.isna())[0])
+        raise InputError(f"{_where(path, unit, rows[i], 'ds')} {raw['ds'].iloc[i]!r} is not a month (YYYY-MM or YYYY-MM-DD)")
+    return ds.dt.year * 12 + ds.dt.month - 1
+
+
+def _check_series(history: pd.DataFrame, path: Path, unit: str) -> None:
+    """Each series has each month once, no month missing inside it, and enough months."""
+    duplicated = history.duplicated(["unique_id", "month"])
+    if duplicated.any():
+        r = history[duplicated].iloc[0]
+        month = month_of_number(int(r.month))
+        raise InputError(f"{_where(path, unit, r.row, 'ds')} month {month} of series {r.unique_id!r} appears twice")
+    ordered = history.sort_values(["unique_id", "month"], kind="stable")
+    previous = ordered["month"].shift()
+    gap = (ordered["month"] - previous > 1) & (ordered["unique_id"] == ordered["unique_id"].shift())
+    if gap.any():
+        r = ordered[gap].iloc[0]
+        raise InputError(
+            f"{_where(path, unit, r.row, 'ds')} series {r.unique_id!r} skips from {month_of_number(int(previous[gap].iloc[0]))} "
+            f"to {month_of_number(int(r.month))}; add the missing months (0 if nothing was ordered)"
+        )
+    sizes = history.groupby("unique_id", sort=False)["row"].agg(["size", "min"])
+    short = sizes[sizes["size"] < MIN_POINTS]
+    if len(short):
+        raise InputError(
+            f"{_where(path, unit, short['min'].iloc[0], 'unique_id')} series {short.index[0]!r} has "
+            f"{short['size'].iloc[0]} month(s); at least {MIN_POINTS} are needed"
+        )
+
+
 def load_history(path: Path) -> tuple[pd.DataFrame, bool]:
     """Validated history (`unique_id`, `ds` as YYYY-MM, `y`) and whether `ds` came as dates."""
     raw, unit = _read(path)
@@ -52,38 +101,13 @@ def load_history(path: Path) -> tuple[pd.DataFrame, bool]:
     if raw.empty:
         raise InputError(f"{path}: no data rows under the header")
     rows = _row_numbers(raw, unit)
-    y = pd.to_numeric(raw["y"].str.strip(), errors="coerce")
-    bad = np.flatnonzero(~np.isfinite(y.to_numpy(dtype=float)) | (y.to_numpy(dtype=float) < 0))
-    if len(bad):
-        i = bad[0]
-        raise InputError(f"{path}: {unit} {rows[i]}, column y: {raw['y'].iloc[i]!r} is not a non-negative number")
-    ds = pd.to_datetime(raw["ds"].str.strip(), format="ISO8601", errors="coerce")
-    if ds.isna().any():
-        i = int(np.flatnonzero(ds.isna())[0])
-        raise InputError(f"{path}: {unit} {rows[i]}, column ds: {raw['ds'].iloc[i]!r} is not a month (YYYY-MM or YYYY-MM-DD)")
-    history = pd.DataFrame({"unique_id": raw["unique_id"], "month": ds.dt.year * 12 + ds.dt.month - 1, "y": y, "row": rows})
-    duplicated = history.duplicated(["unique_id", "month"])
-    if duplicated.any():
-        r = history[duplicated].iloc[0]
-        raise InputError(
-            f"{path}: {unit} {r.row}, column ds: month {month_of_number(int(r.month))} of series {r.unique_id!r} appears twice"
-        )
-    history = history.sort_values(["unique_id", "month"], kind="stable")
-    gap = (history["month"].diff() > 1) & (history["unique_id"] == history["unique_id"].shift())
-    if gap.any():
-        r = history[gap].iloc[0]
-        raise InputError(
-            f"{path}: {unit} {r.row}, column ds: series {r.unique_id!r} skips from "
-            f"{month_of_number(int(history['month'].shift()[gap].iloc[0]))} to {month_of_number(int(r.month))}; fill missing months with 0"
-        )
-    sizes = history.groupby("unique_id", sort=False)["row"].agg(["size", "min"])
-    short = sizes[sizes["size"] < MIN_POINTS]
-    if len(short):
-        uid = short.index[0]
-        raise InputError(
-            f"{path}: {unit} {short['min'].iloc[0]}, column unique_id: series {uid!r} has {short['size'].iloc[0]} "
-            f"month(s); at least {MIN_POINTS} are needed"
-        )
+    history = pd.DataFrame({
+        "unique_id": raw["unique_id"],
+        "month": _month_numbers(raw, rows, path, unit),
+        "y": _demand(raw, rows, path, unit),
+        "row": rows,
+    })
+    _check_series(history, path, unit)
     as_dates = bool((raw["ds"].str.strip().str.len() > 7).any())
     return history.assign(ds=history["month"].map(month_of_number))[["unique_id", "ds", "y"]], as_dates
 
