@@ -108,7 +108,7 @@ def _lanes(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, p
                          "capacity": m.capacity, "utilisation": m.utilisation, "cost": m.cost}
                         for lane in out.lanes for m in lane.months])
     ctx.store.replace("lane_use", use, cycle_id=state["cycle_id"])
-    return out, use
+    return use
 
 
 def supply_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
@@ -140,7 +140,7 @@ def supply_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     ctx.store.replace("gaps", pd.concat(gap_rows, ignore_index=True), cycle_id=cycle_id)
 
     base_instance, base_plan = plans["base"]
-    lanes, lane_use = _lanes(ctx, state, base_instance, base_plan, plan_log)
+    lane_use = _lanes(ctx, state, base_instance, base_plan, plan_log)
     cards = _scorecards(ctx, state, base_instance, base_plan, log.bind(agent=SUPPLIER_RELATIONSHIP_MANAGER.name))
     scores = pd.DataFrame([{"supplier": c.supplier, "score": c.weighted_score, "tier": c.tier,
                             "quality": c.scores.quality, "delivery": c.scores.delivery, "cost": c.scores.cost,
@@ -150,8 +150,6 @@ def supply_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     ctx.store.replace("supplier_scores", scores, cycle_id=cycle_id)
 
     base = summaries[0]
-    base_lines = lines[0]
-    inv = base_lines[base_lines["kind"] == "inventory"].groupby(["sku", "dc"])
     figures = {
         "inventory": {"positions": float(len(policy)), "safety_stock_units": float(policy["safety_stock"].sum()),
                       "safety_stock_value": float((policy["safety_stock"] * policy["unit_cost"]).sum()),

@@ -27,6 +27,7 @@ from sop.store import Store
 from sop.textchart import fan_chart
 from tools import registry
 from tools.forecasting import DemandPoint, ForecastInput
+from tools.seasonality import stl_explain
 from tools.inventory import SEGMENTS, SENSITIVITY_LEVELS, AbcXyzInput
 from tools.periods import MONTH_PATTERN, add_months, month_number, month_range, to_timestamp
 from tools.supplier import TIER_FLOORS, ScorecardWeights, SupplierScorecard, SupplierScorecardOutput
@@ -247,10 +248,27 @@ def demand_forecast(ctx: SlashContext, family: str, horizon: int) -> Reply:
             else f"{abs(improvement):.1%} {'lower' if improvement >= 0 else 'higher'}",
         }),
         facts("assumptions", {str(i): a for i, a in enumerate(assumptions, 1)}),
+        *seasonality_facts(history),
         Text(chart),
     ]
     return shown, {"family": family, "horizon": horizon, "history": records(history[["month", "demand"]]),
                    "forecast": forecast, "method": method, "assumptions": assumptions}
+
+
+def seasonality_facts(history: pd.DataFrame) -> list[RenderableType]:
+    """What the STL decomposition says about the family's season: how strong, and when it peaks."""
+    if len(history) < 24:
+        return []
+    profile = stl_explain(history["demand"].to_numpy())
+    first = int(history["month"].iloc[0][5:]) - 1
+    calendar = {(first + i) % 12: v for i, v in enumerate(profile.seasonal_indices)}
+    name = lambda m: date(2000, m + 1, 1).strftime("%B")  # noqa: E731
+    return [facts("seasonality (STL decomposition)", {
+        "seasonal strength": f"{profile.seasonal_strength:.2f} (0 none, 1 all of the variation)",
+        "trend strength": f"{profile.trend_strength:.2f}",
+        "peak month": f"{name(max(calendar, key=calendar.get))} ({max(calendar.values()):+,.0f} units vs trend)",
+        "low month": f"{name(min(calendar, key=calendar.get))} ({min(calendar.values()):+,.0f} units vs trend)",
+    })]
 
 
 # --- /reorder-calc ----------------------------------------------------------------------------
