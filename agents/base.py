@@ -1,21 +1,29 @@
-"""What every named agent is: a prompt, a tool belt of registry names and an output schema.
+"""What every named agent is: a prompt, a tool belt of registry names, the read-only query tools
+it may call in chat, and an output schema.
 
-The belt is enforced here, not in the prompt: an agent that asks for a tool it does not carry
-is refused and the refusal is logged (ARCHITECTURE.md rule 2).
+The allowlist is enforced here, not in the prompt: an agent that asks for a tool it does not
+carry, or for anything that approves, publishes, rejects or deletes, is refused and the refusal
+is logged (ARCHITECTURE.md rule 2). No agent can even be declared with such a tool.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from tools import registry
 
+# Gate actions belong to people at the gates (and to the approval policy), never to an agent.
+GATE_ACTIONS = re.compile(r"approv|publish|reject|delet|drop|truncat|sign.?off", re.IGNORECASE)
+# The tool an agent calls to hand over its answer; its arguments are the agent's output schema.
+ANSWER_TOOL = "final-answer"
+
 
 class ToolNotAllowed(PermissionError):
-    """Raised when an agent asks for a tool outside its belt."""
+    """Raised when an agent asks for a tool outside its allowlist."""
 
 
 class AgentReport(BaseModel):
@@ -27,20 +35,50 @@ class AgentReport(BaseModel):
     source: Literal["model", "template"] = Field(
         description="'template' when no model is configured or the model failed"
     )
+    note: str | None = Field(None, description="why the template was used, for the person reading it")
+
+
+class ChatAnswer(BaseModel):
+    """An agent's reply to a planner: plain text that quotes only numbers from this turn's tools."""
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] = Field(
+        description="the answer for the planner, quoting only numbers that the tools returned this turn")
 
 
 @dataclass(frozen=True)
 class AgentSpec:
-    """A named agent. Its system prompt is `prompts/NAME.md`, its offline narrative
-    `prompts/NAME.template.txt` (a str.format template over its figures)."""
+    """A named agent. Its system prompts are `prompts/NAME.md` (cycle narrative) and
+    `prompts/NAME.chat.md` (conversation), its offline narrative `prompts/NAME.template.txt`
+    (a str.format template over its figures)."""
 
     name: str
     tools: tuple[str, ...]
+    queries: tuple[str, ...] = ()
+    output: type[BaseModel] = ChatAnswer
+
+    def __post_init__(self) -> None:
+        acting = [t for t in (*self.tools, *self.queries) if GATE_ACTIONS.search(t)]
+        if acting:
+            raise ValueError(f"{self.name} may not carry gate actions: {', '.join(acting)}")
+
+    @property
+    def allowlist(self) -> tuple[str, ...]:
+        """Every tool this agent may call: its belt of planning tools and its query tools."""
+        return (*self.tools, *self.queries)
+
+    def refusal(self, tool: str) -> str | None:
+        """Why this agent may not call `tool`, or None when it may."""
+        if GATE_ACTIONS.search(tool):
+            return f"{tool!r} would act at a gate; approving, publishing, rejecting and deleting are for people"
+        if tool not in self.allowlist:
+            return f"{self.name} may not use {tool!r}; its tools are {', '.join(self.allowlist)}"
+        return None
 
     def use(self, tool: str, payload, log) -> object:
         """Run a registry tool on this agent's behalf, refusing anything off the belt."""
-        if tool not in self.tools:
-            log.warning("tool_refused", agent=self.name, tool=tool)
-            raise ToolNotAllowed(f"{self.name} may not use {tool!r}; its tools are {', '.join(self.tools)}")
+        reason = self.refusal(tool) or (None if tool in self.tools else f"{tool!r} is not a planning tool")
+        if reason:
+            log.warning("tool_refused", agent=self.name, tool=tool, reason=reason)
+            raise ToolNotAllowed(reason)
         log.info("tool_call", agent=self.name, tool=tool)
         return registry.run(tool, payload)

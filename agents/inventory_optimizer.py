@@ -2,4 +2,5 @@
 
 from agents.base import AgentSpec
 
-INVENTORY_OPTIMIZER = AgentSpec(name="inventory-optimizer", tools=("reorder-calc", "abc-xyz"))
+INVENTORY_OPTIMIZER = AgentSpec(name="inventory-optimizer", tools=("reorder-calc", "abc-xyz"),
+                                queries=("inventory-summary",))

@@ -2,4 +2,5 @@
 
 from agents.base import AgentSpec
 
-LOGISTICS_PLANNER = AgentSpec(name="logistics-planner", tools=("supply-plan", "supply-gaps", "logistics-plan"))
+LOGISTICS_PLANNER = AgentSpec(name="logistics-planner", tools=("supply-plan", "supply-gaps", "logistics-plan"),
+                              queries=("plan-summary",))

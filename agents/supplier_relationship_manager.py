@@ -2,4 +2,5 @@
 
 from agents.base import AgentSpec
 
-SUPPLIER_RELATIONSHIP_MANAGER = AgentSpec(name="supplier-relationship-manager", tools=("supplier-scorecard",))
+SUPPLIER_RELATIONSHIP_MANAGER = AgentSpec(name="supplier-relationship-manager", tools=("supplier-scorecard",),
+                                          queries=("supplier-summary",))

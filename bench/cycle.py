@@ -19,6 +19,7 @@ from graph.context import CycleContext
 from graph.cycle import build_graph
 from graph.policy import load_policy
 from sop.config import Settings
+from sop.log import configure_logging
 from sop.sample_company import write_sample_company
 from sop.store import Store
 
@@ -50,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     runs = parser.parse_args().runs
+    configure_logging("WARNING")
     results = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:

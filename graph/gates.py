@@ -12,6 +12,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from graph.context import CycleContext
+from graph.decisions import parse_decisions
 from graph.state import Approval, CycleState, Gate
 from graph.week1 import adopt_consensus, consensus_view
 from sop.log import get_logger
@@ -85,8 +86,19 @@ def _decide(gate: Gate, state: CycleState, runtime: Runtime[CycleContext]) -> di
         decision="approved" if approval["approved"] else "rejected",
         by=approval["by"], rationale=approval["notes"], figures=figures,
     )
+    _log_decisions(ctx, state["cycle_id"], approval, attempt, figures)
     log.info("gate_decided", gate=gate, approved=approval["approved"], by=approval["by"])
     return {"approvals": [approval]}
+
+
+def _log_decisions(ctx: CycleContext, cycle_id: str, approval: Approval, attempt: int,
+                   figures: dict[str, float]) -> None:
+    """Each executive decision is an entry of its own, after the approval it came with and
+    based on the same figures; week 4 carries them out."""
+    for number, decision in enumerate(parse_decisions(approval["decisions"]), start=1):
+        ctx.store.log_decision(cycle_id=cycle_id, gate=approval["gate"], attempt=attempt, ref=f"decision {number}",
+                               decision=decision.summary(), by=approval["by"],
+                               rationale=decision.rationale or approval["notes"], figures=figures)
 
 
 def consensus_gate(state: CycleState, runtime: Runtime[CycleContext]) -> dict:

@@ -13,7 +13,7 @@ from graph.state import CycleState
 from sop.store import Store
 from tools.consensus import scenarios
 from tools.periods import add_months, to_timestamp
-from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult
+from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult, binding_rows
 
 SCENARIOS = ("base", "upside", "downside")
 DAYS_PER_MONTH = 365.25 / 12
@@ -80,13 +80,14 @@ def plan_instance(ctx: CycleContext, state: CycleState, scenario: str) -> Supply
 
 
 def stored_plan(ctx: CycleContext, cycle_id: str, scenario: str) -> SupplyPlanResult:
-    """The solved plan of a scenario as week 2 stored it."""
+    """The solved plan of a scenario as week 2 stored it, with the limits it runs into."""
     summary = ctx.store.query("SELECT status, objective FROM plan_summary WHERE cycle_id = ? AND scenario = ?",
                               [cycle_id, scenario])
     lines = ctx.store.query("SELECT kind, sku, plant, dc, month AS period, qty FROM plan_lines "
                             "WHERE cycle_id = ? AND scenario = ?", [cycle_id, scenario])
     hours = ctx.store.query("SELECT plant, month AS period, overtime_hours AS hours FROM plant_hours "
                             "WHERE cycle_id = ? AND scenario = ? AND overtime_hours > 0", [cycle_id, scenario])
+    binding = ctx.store.query("SELECT * FROM plan_binding WHERE cycle_id = ? AND scenario = ?", [cycle_id, scenario])
 
     def rows(kind: str, cols: list[str]) -> list[dict]:
         return lines.loc[lines["kind"] == kind, cols].to_dict("records")
@@ -99,4 +100,5 @@ def stored_plan(ctx: CycleContext, cycle_id: str, scenario: str) -> SupplyPlanRe
         unmet=rows("unmet", ["sku", "dc", "period", "qty"]),
         ss_shortfall=rows("ss_shortfall", ["sku", "dc", "period", "qty"]),
         overtime=hours.to_dict("records"),
+        binding=binding_rows(binding),
     )

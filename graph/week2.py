@@ -19,7 +19,7 @@ from tools.inventory import AbcXyzInput, ReorderCalcInput
 from tools.logistics import LogisticsPlanInput
 from tools.periods import add_months, to_timestamp
 from tools.supplier import SupplierScorecardInput
-from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult
+from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult, binding_frame
 
 def _inventory_policy(ctx: CycleContext, state: CycleState, log) -> pd.DataFrame:
     """Safety stock and reorder points per SKU × DC, sized on the backtest forecast error."""
@@ -81,6 +81,24 @@ def _plan_frames(scenario: str, instance: SupplyPlanInstance, plan: SupplyPlanRe
     return lines.rename(columns={"period": "month"}).assign(scenario=scenario), hours.assign(scenario=scenario)
 
 
+def scenario_outputs(scenario: str, instance: SupplyPlanInstance, plan: SupplyPlanResult, prices: pd.DataFrame,
+                     log) -> tuple[pd.DataFrame, pd.DataFrame, dict, pd.DataFrame]:
+    """A solved scenario as the store keeps it: plan lines, plant hours, its summary row and its
+    ranked gaps. Week 4 keeps the re-plan with the executive decisions the same way."""
+    if plan.status != "optimal":
+        raise RuntimeError(f"the {scenario} supply plan is {plan.status}: {plan.message}")
+    lines, hours = _plan_frames(scenario, instance, plan)
+    gaps = LOGISTICS_PLANNER.use("supply-gaps", SupplyGapsInput(
+        instance=instance, plan=plan, prices=prices["price"].to_dict(), families=prices["family"].to_dict()), log)
+    unmet = lines[lines["kind"] == "unmet"]
+    demand = lines[lines["kind"] == "demand"]
+    summary = {"scenario": scenario, "status": plan.status, "objective": plan.objective,
+               "demand_units": demand["qty"].sum(), "unmet_units": unmet["qty"].sum(),
+               "demand_revenue": (demand["qty"] * demand["sku"].map(prices["price"])).sum(),
+               "unmet_revenue": (unmet["qty"] * unmet["sku"].map(prices["price"])).sum()}
+    return lines, hours, summary, gap_frame(gaps).assign(scenario=scenario)
+
+
 def _scorecards(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult, log):
     period = state["period"]
     records = ctx.store.query("SELECT * FROM supplier_deliveries WHERE order_date < ?", [to_timestamp(period).date()])
@@ -118,26 +136,19 @@ def supply_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     plan_log = log.bind(agent=LOGISTICS_PLANNER.name)
     plans = _solve(ctx, state, plan_log)
     prices = ctx.store.table("items").set_index("sku")
-    lines, hours, summaries, gap_rows = [], [], [], []
+    lines, hours, summaries, gap_rows, binding = [], [], [], [], []
     for scenario, (instance, plan) in plans.items():
-        if plan.status != "optimal":
-            raise RuntimeError(f"the {scenario} supply plan is {plan.status}: {plan.message}")
-        l, h = _plan_frames(scenario, instance, plan)
+        l, h, summary, g = scenario_outputs(scenario, instance, plan, prices, plan_log)
         lines.append(l)
         hours.append(h)
-        gaps = LOGISTICS_PLANNER.use("supply-gaps", SupplyGapsInput(
-            instance=instance, plan=plan, prices=prices["price"].to_dict(), families=prices["family"].to_dict()), plan_log)
-        gap_rows.append(gap_frame(gaps).assign(scenario=scenario))
-        unmet = l[l["kind"] == "unmet"]
-        demand = l[l["kind"] == "demand"]
-        summaries.append({"scenario": scenario, "status": plan.status, "objective": plan.objective,
-                          "demand_units": demand["qty"].sum(), "unmet_units": unmet["qty"].sum(),
-                          "demand_revenue": (demand["qty"] * demand["sku"].map(prices["price"])).sum(),
-                          "unmet_revenue": (unmet["qty"] * unmet["sku"].map(prices["price"])).sum()})
+        binding.append(binding_frame(plan).assign(scenario=scenario))
+        summaries.append(summary)
+        gap_rows.append(g)
     ctx.store.replace("plan_lines", pd.concat(lines, ignore_index=True), cycle_id=cycle_id)
     ctx.store.replace("plant_hours", pd.concat(hours, ignore_index=True), cycle_id=cycle_id)
     ctx.store.replace("plan_summary", pd.DataFrame(summaries), cycle_id=cycle_id)
     ctx.store.replace("gaps", pd.concat(gap_rows, ignore_index=True), cycle_id=cycle_id)
+    ctx.store.replace("plan_binding", pd.concat(binding, ignore_index=True), cycle_id=cycle_id)
 
     base_instance, base_plan = plans["base"]
     lane_use = _lanes(ctx, state, base_instance, base_plan, plan_log)

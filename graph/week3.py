@@ -1,4 +1,7 @@
-"""Week 3, financial review: the plan in money, against budget, and the executive package."""
+"""Week 3, financial review: the plan in money against budget and targets, last month's key
+metrics, the gaps ranked by margin at risk with what-if recommendations, and the executive
+package. What-ifs are scenarios: they are stored in their own table and never touch the plan
+week 2 solved, which is the one the executive gate approves."""
 
 from __future__ import annotations
 
@@ -12,38 +15,159 @@ from graph.plan_inputs import plan_instance, stored_plan
 from graph.state import CycleState
 from sop.log import get_logger
 from sop.report import build_package
-from tools.finance import BudgetLine, FinanceInput, FinanceItem
+from tools.finance import BudgetLine, FinanceInput, FinanceItem, FinanceRow
+from tools.forecasting import backtest_wape
+from tools.kpis import Accuracy, KpiInput
+from tools.periods import add_months
+from tools.recommendations import GapResolution, GapResolutionInput
 from tools.registry import run as run_tool
+from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult
+from tools.variance import HORIZON, TOTAL, VarianceInput, VarianceRow
 
 
-def financial_review(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
-    ctx, cycle_id = runtime.context, state["cycle_id"]
-    log = get_logger(cycle_id=cycle_id, node="financial_review", agent=None)
+def _finance_items(ctx: CycleContext) -> list[FinanceItem]:
     items = ctx.store.table("items")
+    return [FinanceItem(**r) for r in items[["sku", "family", "price", "unit_cost"]].to_dict("records")]
+
+
+def _targets(ctx: CycleContext) -> dict[str, float]:
+    return dict(ctx.store.query("SELECT metric, value FROM targets").itertuples(index=False, name=None))
+
+
+def _projections(ctx: CycleContext, state: CycleState, items: list[FinanceItem]) -> dict[str, list[FinanceRow]]:
+    """Each scenario's plan in money by family × month, with working capital and budget."""
     budget = ctx.store.query("SELECT family, month, units, revenue, cogs FROM budget WHERE month IN "
                              "(SELECT UNNEST(?::VARCHAR[]))", [state["horizon"]])
-    fin_items = [FinanceItem(**r) for r in items[["sku", "family", "price", "unit_cost"]].to_dict("records")]
     budget_lines = [BudgetLine(**r) for r in budget.to_dict("records")]
-    frames = []
-    for scenario in state["supply"]["scenarios"]:
-        out = run_tool("financial-projection", FinanceInput(
-            items=fin_items, instance=plan_instance(ctx, state, scenario),
-            plan=stored_plan(ctx, cycle_id, scenario), budget=budget_lines))
-        frames.append(pd.DataFrame([r.model_dump() for r in out.rows]).assign(scenario=scenario))
-    fin = pd.concat(frames, ignore_index=True)
-    ctx.store.replace("financials", fin, cycle_id=cycle_id)
+    s = ctx.settings
+    return {scenario: run_tool("financial-projection", FinanceInput(
+        items=items, instance=plan_instance(ctx, state, scenario), plan=stored_plan(ctx, state["cycle_id"], scenario),
+        budget=budget_lines, dso_days=s.dso_days, dpo_days=s.dpo_days)).rows
+        for scenario in state["supply"]["scenarios"]}
 
-    base = fin[fin["scenario"] == "base"]
+
+def _variances(ctx: CycleContext, projections: dict[str, list[FinanceRow]],
+               targets: dict[str, float]) -> dict[str, list[VarianceRow]]:
+    return {scenario: run_tool("financial-variance", VarianceInput(
+        financials=rows, targets=targets, tolerance=ctx.settings.variance_tolerance)).rows
+        for scenario, rows in projections.items()}
+
+
+def _accuracy(ctx: CycleContext, cycle_id: str) -> Accuracy | None:
+    """Last cycle's consensus scored in week 1 (MAPE averaged over SKUs, WAPE of the total); on a
+    first cycle, the backtest (pooled WAPE, and MAE over mean actual averaged over series)."""
+    scored = ctx.store.query(
+        "SELECT level, metric, value, evaluated_cycle FROM accuracy_history WHERE cycle_id = ? AND layer = 'consensus' "
+        "AND ((level = 'sku' AND metric = 'mape') OR (level = 'total' AND metric = 'wape'))", [cycle_id])
+    if not scored.empty:
+        mape = scored.loc[scored["level"] == "sku", "value"].mean()
+        wape = scored.loc[scored["level"] == "total", "value"].mean()
+        return Accuracy(mape=None if pd.isna(mape) else float(mape), wape=None if pd.isna(wape) else float(wape),
+                        source=f"consensus of {scored['evaluated_cycle'].iloc[0]}")
+    backtest = ctx.store.query("SELECT mae, mean_actual, points FROM backtests WHERE cycle_id = ? AND level = 'sku_dc' "
+                               "AND mean_actual > 0", [cycle_id])
+    if backtest.empty:
+        return None
+    return Accuracy(mape=float((backtest["mae"] / backtest["mean_actual"]).mean()), wape=backtest_wape(backtest),
+                    source="backtest (first cycle)")
+
+
+def _kpis(ctx: CycleContext, state: CycleState, items: list[FinanceItem], targets: dict[str, float]) -> pd.DataFrame:
+    """The month just closed, measured against the targets and the last published plan."""
+    cycle_id, month = state["cycle_id"], add_months(state["period"], -1)
+    q = ctx.store.query
+    planned = q("SELECT p.sku, SUM(p.qty) AS qty FROM published_plan p WHERE p.month = ? AND p.version = "
+                "(SELECT MAX(version) FROM plan_versions WHERE cycle_id < ?) GROUP BY 1", [month, cycle_id])
+    published = not q("SELECT 1 FROM plan_versions WHERE cycle_id < ?", [cycle_id]).empty
+    budget = q("SELECT SUM(revenue) AS revenue, SUM(cogs) AS cogs, COUNT(*) AS n FROM budget WHERE month = ?", [month])
+    orders = q("SELECT sku, promised_date, delivered_date, qty_ordered, qty_delivered FROM customer_orders "
+               "WHERE strftime(promised_date, '%Y-%m') = ?", [month])
+    has_budget = int(budget["n"].iloc[0]) > 0
+    s = ctx.settings
+    out = run_tool("kpi-scorecard", KpiInput(
+        month=month, items=items,
+        orders=orders.astype(object).where(orders.notna(), None).to_dict("records"),
+        shipped=q("SELECT sku, SUM(shipped_qty) AS qty FROM demand_history WHERE month = ? GROUP BY 1",
+                  [month]).to_dict("records"),
+        on_hand=q("SELECT sku, SUM(on_hand) AS qty FROM inventory GROUP BY 1").to_dict("records"),
+        planned=planned.to_dict("records") if published else None,
+        accuracy=_accuracy(ctx, cycle_id),
+        budget_revenue=float(budget["revenue"].iloc[0]) if has_budget else None,
+        budget_cogs=float(budget["cogs"].iloc[0]) if has_budget else None,
+        targets=targets, dso_days=s.dso_days, dpo_days=s.dpo_days, tolerance=s.variance_tolerance))
+    kpis = pd.DataFrame([r.model_dump() for r in out.rows])
+    ctx.store.replace("kpis", kpis, cycle_id=cycle_id)
+    return kpis
+
+
+def _resolve_gaps(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult,
+                  items: list[FinanceItem], rows: list[FinanceRow], variances: list[VarianceRow],
+                  targets: dict[str, float]) -> GapResolution:
+    """Rank the base plan's gaps by margin at risk and re-plan the best levers for the top ones."""
+    cycle_id = state["cycle_id"]
+    promotions = ctx.store.query("SELECT event_id, family, sku, start_month, end_month, uplift_pct FROM market_events "
+                                 "WHERE type = 'promotion' AND end_month >= ?", [state["period"]])
+    suppliers = ctx.store.query("SELECT supplier, tier, fill_rate FROM supplier_scores WHERE cycle_id = ?", [cycle_id])
+    resolution = run_tool("gap-resolution", GapResolutionInput(
+        instance=instance, plan=plan, items=items, financials=rows, variances=variances,
+        promotions=promotions.astype(object).where(promotions.notna(), None).to_dict("records"),
+        suppliers=suppliers.astype(object).where(suppliers.notna(), None).to_dict("records"),
+        targets=targets, tolerance=ctx.settings.variance_tolerance, max_whatifs=ctx.settings.max_whatifs))
+    gaps = pd.DataFrame([g.model_dump() for g in resolution.gaps],
+                        columns=["rank", "kind", "subject", "family", "months", "units", "margin_at_risk", "detail"])
+    gaps["months"] = gaps["months"].map(",".join)
+    whatifs = pd.DataFrame([{
+        **r.model_dump(exclude={"base", "whatif", "gap_ranks", "months"}),
+        "gap_ranks": ",".join(map(str, r.gap_ranks)), "months": ",".join(r.months), "status": r.whatif.status,
+        **{f"base_{k}": getattr(r.base, k) for k in ("objective", "unmet_units", "revenue", "margin")},
+        **{k: getattr(r.whatif, k) for k in ("objective", "unmet_units", "revenue", "margin")},
+    } for r in resolution.recommendations])
+    ctx.store.replace("margin_gaps", gaps, cycle_id=cycle_id)
+    ctx.store.replace("whatifs", whatifs, cycle_id=cycle_id)
+    ctx.store.replace("decision_requests", pd.DataFrame([d.model_dump() for d in resolution.decisions]),
+                      cycle_id=cycle_id)
+    return resolution
+
+
+def _figures(rows: list[FinanceRow], variances: list[VarianceRow], resolution: GapResolution) -> dict[str, float]:
+    """The headline figures of the base scenario that the executive gate and its policy read."""
+    base = pd.DataFrame([r.model_dump() for r in rows])
     revenue, margin = base["revenue"].sum(), base["gross_margin"].sum()
     budget_margin = (base["budget_revenue"] - base["budget_cogs"]).sum()
-    figures = {
+    monthly_wc = base.groupby("month")["working_capital"].sum()
+    recommended = [r for r in resolution.recommendations if r.recommended]
+    return {
         "revenue": float(revenue),
         "gross_margin": float(margin),
         "gross_margin_pct": float(margin / revenue) if revenue else 0.0,
         "revenue_vs_budget_pct": float(revenue / base["budget_revenue"].sum() - 1) if base["budget_revenue"].sum() else 0.0,
         "gross_margin_vs_budget_pct": float(margin / budget_margin - 1) if budget_margin else 0.0,
         "inventory_value_end": float(base.loc[base["month"] == base["month"].max(), "inventory_value"].sum()),
+        "working_capital_avg": float(monthly_wc.mean()),
+        "variances_flagged": float(sum(v.flagged and not v.favourable for v in variances
+                                       if v.scope == TOTAL and v.month == HORIZON)),
+        "margin_at_risk_top": float(resolution.gaps[0].margin_at_risk) if resolution.gaps else 0.0,
+        "whatifs_run": float(len(resolution.recommendations)),
+        "recommended_net_benefit": float(sum(r.net_benefit for r in recommended)),
     }
+
+
+def financial_review(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
+    ctx, cycle_id = runtime.context, state["cycle_id"]
+    log = get_logger(cycle_id=cycle_id, node="financial_review", agent=None)
+    items, targets = _finance_items(ctx), _targets(ctx)
+    projections = _projections(ctx, state, items)
+    fin = pd.concat([pd.DataFrame([r.model_dump() for r in rows]).assign(scenario=scenario)
+                     for scenario, rows in projections.items()], ignore_index=True)
+    ctx.store.replace("financials", fin, cycle_id=cycle_id)
+    variances = _variances(ctx, projections, targets)
+    ctx.store.replace("variances", pd.concat([pd.DataFrame([v.model_dump() for v in rows]).assign(scenario=scenario)
+                                              for scenario, rows in variances.items()], ignore_index=True),
+                      cycle_id=cycle_id)
+    _kpis(ctx, state, items, targets)
+    resolution = _resolve_gaps(ctx, state, plan_instance(ctx, state, "base"), stored_plan(ctx, cycle_id, "base"),
+                               items, projections["base"], variances["base"], targets)
+    figures = _figures(projections["base"], variances["base"], resolution)
     package = Path(ctx.settings.out_dir) / cycle_id
     build_package(ctx.store, cycle_id, state["period"], package)
     log.info("week3_done", **{k: round(v, 4) for k, v in figures.items()})

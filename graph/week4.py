@@ -1,27 +1,92 @@
-"""Week 4, execution: publish the approved plan as a numbered version and close the cycle.
+"""Week 4, execution: carry out the executive decisions, publish the approved plan as a
+numbered version, and write the action items.
 
-The plan is published once per cycle: a resumed run finds the version already there and
-returns it, so nothing is written twice.
+When a decision changes demand, capacity or inventory targets, the base plan is re-solved with
+those changes as the 'approved' scenario, and that is the plan published. Every write is keyed
+(plan rows by cycle and scenario, the version by cycle, action items by cycle and ref), so a
+resumed run writes the same rows again and publishes nothing twice.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 from langgraph.runtime import Runtime
 
+from agents.logistics_planner import LOGISTICS_PLANNER
 from graph.context import CycleContext
-from graph.state import CycleState
+from graph.decisions import Decision, apply_decisions, company_facts, parse_decisions
+from graph.plan_inputs import plan_instance
+from graph.state import Approval, CycleState
+from graph.week2 import scenario_outputs
 from sop.log import get_logger
 from sop.report import build_package
+from tools.periods import to_timestamp
+
+APPROVED = "approved"
+GAP_ACTIONS = 5  # the highest-ranked gaps of the published plan each get an action item
+GAP_OWNER_ROLES = ("supply_lead", "planner")  # who owns gap follow-ups, in order of preference
+
+
+def _replan(ctx: CycleContext, state: CycleState, decisions: list[Decision], log) -> str:
+    """The scenario to publish: 'base' as it was approved, or the base plan re-solved with
+    every decision that changes it."""
+    changing = [d for d in decisions if d.changes_plan()]
+    if not changing:
+        return "base"
+    instance = apply_decisions(plan_instance(ctx, state, "base"), changing, company_facts(ctx.store, state["horizon"]))
+    plan = LOGISTICS_PLANNER.use("supply-plan", instance, log)
+    prices = ctx.store.table("items").set_index("sku")
+    lines, hours, summary, gaps = scenario_outputs(APPROVED, instance, plan, prices, log)
+    keys = {"cycle_id": state["cycle_id"], "scenario": APPROVED}
+    ctx.store.replace("plan_lines", lines, **keys)
+    ctx.store.replace("plant_hours", hours, **keys)
+    ctx.store.replace("plan_summary", pd.DataFrame([summary]), **keys)
+    ctx.store.replace("gaps", gaps, **keys)
+    log.info("replanned", decisions=len(changing), objective=plan.objective, unmet_units=summary["unmet_units"])
+    return APPROVED
+
+
+def _month_end(period: str) -> date:
+    return (to_timestamp(period) + pd.offsets.MonthEnd(0)).date()
+
+
+def _gap_owner(ctx: CycleContext, approver: str) -> str:
+    team = ctx.store.query("SELECT person, role FROM team ORDER BY person")
+    for role in GAP_OWNER_ROLES:
+        if (team["role"] == role).any():
+            return team.loc[team["role"] == role, "person"].iloc[0]
+    return approver
+
+
+def _action_items(ctx: CycleContext, state: CycleState, approval: Approval, decisions: list[Decision],
+                  scenario: str) -> list[dict]:
+    """One item per decision (owned by its owner or the approver) and one per top gap left in
+    the published plan; due, unless a decision says otherwise, by the end of the cycle month,
+    so that the next cycle reviews them."""
+    due = _month_end(state["period"])
+    items = [{"source": "decision", "ref": f"decision {n}", "title": d.action(), "owner": d.owner or approval["by"],
+              "due": d.due or due} for n, d in enumerate(decisions, start=1)]
+    gaps = ctx.store.query("SELECT rank, kind, subject, month, units, value, detail FROM gaps "
+                           "WHERE cycle_id = ? AND scenario = ? ORDER BY rank LIMIT ?",
+                           [state["cycle_id"], scenario, GAP_ACTIONS])
+    owner = _gap_owner(ctx, approval["by"])
+    return items + [{"source": "gap", "ref": f"gap {g.rank}", "owner": owner, "due": due,
+                     "title": f"Close the {g.kind} gap at {g.subject} in {g.month}: {g.units:,.0f} units, "
+                              f"{g.value:,.0f} at risk ({g.detail})"} for g in gaps.itertuples(index=False)]
 
 
 def execution(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     ctx, cycle_id = runtime.context, state["cycle_id"]
     log = get_logger(cycle_id=cycle_id, node="execution", agent=None)
     approval = state["approvals"][-1]
-    version = ctx.store.publish_plan(cycle_id, scenario="base", approved_by=approval["by"])
+    decisions = parse_decisions(approval["decisions"])
+    scenario = _replan(ctx, state, decisions, log.bind(agent=LOGISTICS_PLANNER.name))
+    version = ctx.store.publish_plan(cycle_id, scenario=scenario, approved_by=approval["by"])
+    ctx.store.add_action_items(cycle_id, _action_items(ctx, state, approval, decisions, scenario))
     package = Path(ctx.settings.out_dir) / cycle_id
     build_package(ctx.store, cycle_id, state["period"], package)
-    log.info("cycle_published", version=version, package=str(package))
+    log.info("cycle_published", version=version, scenario=scenario, package=str(package))
     return {"published_version": version, "package_dir": str(package)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sop.commands import chat, cycle, data, forecast, override, report, tools
+from sop.commands import actions, chat, cycle, data, decisions, forecast, override, plan, report, tools
 from sop.config import Settings
 from sop.log import configure_logging
 
@@ -13,6 +13,9 @@ app.add_typer(data.app, name="data")
 app.add_typer(cycle.app, name="cycle")
 app.add_typer(tools.app, name="tools")
 app.add_typer(override.app, name="override")
+app.add_typer(plan.app, name="plan")
+app.add_typer(decisions.app, name="decisions")
+app.add_typer(actions.app, name="actions")
 app.command("forecast")(forecast.forecast)
 app.command("report")(report.report)
 app.command("chat")(chat.chat)

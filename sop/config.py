@@ -17,13 +17,17 @@ class Settings(BaseSettings):
     db: Path = Field(Path("sop.duckdb"), alias="SOP_DB", description="DuckDB file with the planning data")
     checkpoint_url: str = Field(
         "sop-checkpoints.sqlite", alias="SOP_CHECKPOINT_URL",
-        description="SQLite file for cycle checkpoints",
+        description="SQLite file for cycle checkpoints, or a postgresql:// URL to keep them in PostgreSQL",
     )
     out_dir: Path = Field(Path("out"), alias="SOP_OUT", description="where executive packages are written")
     openai_api_key: SecretStr | None = Field(None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(None, alias="OPENAI_BASE_URL")
     model: str = Field("gpt-4o-mini", alias="SOP_MODEL")
     model_timeout_s: float = Field(30.0, alias="SOP_MODEL_TIMEOUT", gt=0)
+    model_max_retries: int = Field(
+        3, alias="SOP_MODEL_MAX_RETRIES", ge=0, le=10,
+        description="retries of a model call after a 429, a 5xx, a timeout or a lost connection",
+    )
     horizon_months: int = Field(18, alias="SOP_HORIZON", ge=3, le=36)
     holding_rate: float = Field(0.25, alias="SOP_HOLDING_RATE", gt=0, description="per year, of unit cost")
     ordering_cost: float = Field(150.0, alias="SOP_ORDERING_COST", ge=0, description="per order")
@@ -38,6 +42,14 @@ class Settings(BaseSettings):
     )
     dso_days: float = Field(45.0, alias="SOP_DSO_DAYS", ge=0, description="days sales outstanding")
     dpo_days: float = Field(40.0, alias="SOP_DPO_DAYS", ge=0, description="days payables outstanding")
+    variance_tolerance: float = Field(
+        0.05, alias="SOP_VARIANCE_TOLERANCE", ge=0,
+        description="a variance to budget or target beyond this fraction of the reference is flagged",
+    )
+    max_whatifs: int = Field(
+        4, alias="SOP_MAX_WHATIFS", ge=0,
+        description="what-if re-plans (one LP solve each) that week 3 runs on the top gaps",
+    )
 
     @field_validator("openai_api_key", "openai_base_url", mode="before")
     @classmethod

@@ -13,7 +13,12 @@ HASHED_FIELDS = ("seq", "cycle_id", "gate", "attempt", "decision", "decided_by",
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
-    body = json.dumps({k: entry[k] for k in HASHED_FIELDS}, sort_keys=True, default=str)
+    """`ref` tells apart several entries of one gate attempt (each executive decision, each
+    refusal). It is hashed only when set, so entries written before it existed still verify."""
+    fields = {k: entry[k] for k in HASHED_FIELDS}
+    if entry.get("ref"):
+        fields["ref"] = entry["ref"]
+    body = json.dumps(fields, sort_keys=True, default=str)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 

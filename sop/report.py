@@ -119,6 +119,12 @@ def _financials(store: Store, cycle_id: str) -> str:
                    "margin vs budget": money, "revenue vs budget": "+.1%", "margin %": ".1%"})
 
 
+def _follow_through(store: Store, period: str) -> str:
+    """Last cycle's action items and any older one still open: what was done since, and what is late."""
+    items = store.follow_through(period)
+    return _table(items) if not items.empty else "<p>No action items from earlier cycles.</p>"
+
+
 def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Path:
     """Write the executive package, decision log and (once published) approved plan to out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -161,10 +167,11 @@ def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Pa
 <h2>Supplier tiers</h2>{_table(suppliers, {"score": ".1f"})}
 <h2>Gaps, ranked by value at risk</h2>{_table(gaps, {"units": ",.0f", "value": ",.0f"})}
 <h2>Decisions</h2>{_table(decisions)}
+<h2>Follow-through on earlier action items</h2>{_follow_through(store, period)}
 </main></body></html>"""
     page = out_dir / "executive-package.html"
     page.write_text(html, encoding="utf-8")
-    store.query("SELECT seq, cycle_id, gate, attempt, decision, decided_by, decided_at, rationale, figures, "
+    store.query("SELECT seq, cycle_id, gate, attempt, ref, decision, decided_by, decided_at, rationale, figures, "
                 "prev_hash, hash FROM decisions ORDER BY seq").to_csv(out_dir / "decision-log.csv", index=False)
     plan = store.query(
         "SELECT p.sku, p.dc, p.month, p.qty AS quantity FROM published_plan p JOIN plan_versions v USING (version) "

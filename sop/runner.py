@@ -3,15 +3,17 @@ CLI, a scheduler and a resumed process all see the same truth."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from langgraph.types import Command
 
-from graph.checkpoint import sqlite_checkpointer
+from graph.checkpoint import checkpointer
 from graph.context import CycleContext
 from graph.cycle import build_graph
-from graph.gates import authorize
+from graph.decisions import Decision, check_decisions, company_facts, dump_decisions
+from graph.gates import NotAuthorized, authorize
 from graph.state import Gate
 from tools.periods import add_months
 
@@ -45,11 +47,24 @@ def default_period(ctx: CycleContext) -> str:
 
 
 class Cycles:
-    """One checkpointed graph over the configured SQLite file."""
+    """One checkpointed graph over the configured checkpoint database (SQLite or PostgreSQL).
+
+    Threads are per period, so cycles for different periods can wait at their gates at once.
+    """
 
     def __init__(self, ctx: CycleContext):
         self.ctx = ctx
-        self.graph = build_graph(sqlite_checkpointer(ctx.settings.checkpoint_url))
+        self._resources = ExitStack()
+        self.graph = build_graph(self._resources.enter_context(checkpointer(ctx.settings.checkpoint_url)))
+
+    def close(self) -> None:
+        self._resources.close()
+
+    def __enter__(self) -> "Cycles":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @staticmethod
     def _config(period: str) -> dict:
@@ -90,14 +105,29 @@ class Cycles:
         return self._invoke(period, {"cycle_id": period, "period": period})
 
     def decide(self, period: str, gate: Gate, by: str, approved: bool, notes: str,
-               decisions: list[dict[str, Any]] | None = None) -> Outcome:
+               decisions: list[Decision] | None = None) -> Outcome:
+        """Answer the gate the cycle waits at. A refused approver gets a decision-log entry and
+        NotAuthorized; decisions that do not fit the company raise InvalidDecisions."""
         current = self.status(period)
         if current.state != "waiting" or current.gate != gate:
             where = f"waiting at the {current.gate} gate" if current.state == "waiting" else current.state
             raise CycleError(f"the {period} cycle is not waiting at the {gate} gate (it is {where})")
-        authorize(self.ctx, gate, by)
-        answer = {"approved": approved, "by": by, "notes": notes, "decisions": decisions or []}
+        if decisions and (gate != "executive" or not approved):
+            raise CycleError("decisions come with an approval at the executive gate; at the consensus gate, "
+                             "change the forecast with 'sop override add'")
+        self._authorize(current, gate, by)
+        check_decisions(decisions or [], company_facts(self.ctx.store, current.values["horizon"]))
+        answer = {"approved": approved, "by": by, "notes": notes, "decisions": dump_decisions(decisions or [])}
         return self._invoke(period, Command(resume=answer))
+
+    def _authorize(self, current: Outcome, gate: Gate, by: str) -> None:
+        try:
+            authorize(self.ctx, gate, by)
+        except NotAuthorized as exc:
+            attempt = sum(1 for a in current.values.get("approvals", []) if a["gate"] == gate) + 1
+            self.ctx.store.log_refusal(cycle_id=current.values["cycle_id"], gate=gate, attempt=attempt, by=by,
+                                       reason=str(exc), figures=(current.payload or {}).get("figures", {}))
+            raise
 
     def resume(self, period: str) -> Outcome:
         current = self.status(period)

@@ -9,6 +9,7 @@ not declared in DuckDB, because DuckDB foreign keys would block the delete-then-
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,6 +61,21 @@ class DataError(Exception):
         if self.column is not None:
             where += f", column {self.column}"
         return f"{where}: {self.message}. {self.hint} and {RELOAD_HINT}."
+
+
+class PublishedPlanImmutable(PermissionError):
+    """A write that would change a published plan version."""
+
+
+class PlanNotFound(LookupError):
+    """No such published plan version."""
+
+
+class PlanTampered(RuntimeError):
+    """A published version's rows differ from what was published."""
+
+
+PUBLISHED_TABLES = ("plan_versions", "published_plan", "plan_checksums")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,10 +173,96 @@ def create_week1_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE {_quote(name)} ({columns})")
 
 
+# Week 3's depth: the limits each plan binds (with shadow prices, so week 3 reads a stored
+# plan back whole), working capital and the bridge inputs on the financials, variances to
+# budget and targets, the key metrics kept across cycles, the gaps ranked by margin at risk, the
+# what-if re-plans behind each recommendation, and the decisions put to the executives.
+FINANCIALS_WEEK3_COLUMNS = ("standard_cogs", "receivables", "payables", "working_capital", "budget_units")
+WEEK3_TABLES = {
+    "plan_binding": "cycle_id VARCHAR, scenario VARCHAR, family VARCHAR, keys VARCHAR, period VARCHAR, \"limit\" DOUBLE, "
+                    "used DOUBLE, shadow_price DOUBLE, PRIMARY KEY (cycle_id, scenario, family, keys, period)",
+    "variances": "cycle_id VARCHAR, scenario VARCHAR, metric VARCHAR, scope VARCHAR, month VARCHAR, basis VARCHAR, "
+                 "actual DOUBLE, reference DOUBLE, variance DOUBLE, variance_pct DOUBLE, favourable BOOLEAN, "
+                 "flagged BOOLEAN, PRIMARY KEY (cycle_id, scenario, metric, scope, month, basis)",
+    "kpis": "cycle_id VARCHAR, metric VARCHAR, month VARCHAR, value DOUBLE, target DOUBLE, variance DOUBLE, "
+            "variance_pct DOUBLE, favourable BOOLEAN, flagged BOOLEAN, source VARCHAR, PRIMARY KEY (cycle_id, metric)",
+    "margin_gaps": "cycle_id VARCHAR, rank BIGINT, kind VARCHAR, subject VARCHAR, months VARCHAR, units DOUBLE, "
+                   "margin_at_risk DOUBLE, detail VARCHAR, PRIMARY KEY (cycle_id, rank)",
+    "whatifs": "cycle_id VARCHAR, recommendation_id VARCHAR, gap_ranks VARCHAR, lever VARCHAR, title VARCHAR, "
+               "months VARCHAR, status VARCHAR, base_objective DOUBLE, objective DOUBLE, base_unmet_units DOUBLE, "
+               "unmet_units DOUBLE, base_revenue DOUBLE, revenue DOUBLE, base_margin DOUBLE, margin DOUBLE, "
+               "margin_recovered DOUBLE, cost DOUBLE, net_benefit DOUBLE, units DOUBLE, risks VARCHAR, "
+               "PRIMARY KEY (cycle_id, recommendation_id)",
+    "decision_requests": "cycle_id VARCHAR, seq BIGINT, decision VARCHAR, detail VARCHAR, recommendation_id VARCHAR, "
+                         "PRIMARY KEY (cycle_id, seq)",
+}
+
+
+def create_week3_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Week 3's tables, and the working-capital and bridge columns on `financials`."""
+    for column in FINANCIALS_WEEK3_COLUMNS:
+        con.execute(f"ALTER TABLE financials ADD COLUMN {_quote(column)} DOUBLE")
+    for name, columns in WEEK3_TABLES.items():
+        con.execute(f"CREATE TABLE {_quote(name)} ({columns})")
+
+
+# Week 4's records. The decision log gains `ref`, which tells apart several entries of one gate
+# attempt (each executive decision, each refused approval); DuckDB cannot drop the old unique
+# key, so the table is rebuilt with every entry, hash and sequence number unchanged.
+WEEK4_TABLES = {
+    "plan_checksums": "version BIGINT PRIMARY KEY, rows BIGINT, checksum VARCHAR",
+    "action_items": "action_id BIGINT PRIMARY KEY, cycle_id VARCHAR, source VARCHAR, ref VARCHAR, title VARCHAR, "
+                    "owner VARCHAR, due DATE, status VARCHAR, created_at VARCHAR, closed_by VARCHAR, "
+                    "closed_at VARCHAR, notes VARCHAR, UNIQUE (cycle_id, source, ref)",
+}
+DECISION_COLUMNS = ("seq", "cycle_id", "gate", "attempt", "decision", "decided_by", "decided_at", "rationale",
+                    "figures", "prev_hash", "hash")
+
+
+def create_week4_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Decision-log refs, a checksum per published plan version, and action items."""
+    con.execute("CREATE TABLE decisions_with_ref (seq BIGINT PRIMARY KEY, cycle_id VARCHAR, gate VARCHAR, "
+                "attempt BIGINT, ref VARCHAR NOT NULL DEFAULT '', decision VARCHAR, decided_by VARCHAR, "
+                "decided_at VARCHAR, rationale VARCHAR, figures VARCHAR, prev_hash VARCHAR, hash VARCHAR, "
+                "UNIQUE (cycle_id, gate, attempt, ref))")
+    columns = ", ".join(DECISION_COLUMNS)
+    con.execute(f"INSERT INTO decisions_with_ref ({columns}) SELECT {columns} FROM decisions")
+    con.execute("DROP TABLE decisions")
+    con.execute("ALTER TABLE decisions_with_ref RENAME TO decisions")
+    for name, columns in WEEK4_TABLES.items():
+        con.execute(f"CREATE TABLE {_quote(name)} ({columns})")
+    for (version,) in con.execute("SELECT version FROM plan_versions").fetchall():
+        _record_checksum(con, version)
+
+
+def _plan_checksum(con: duckdb.DuckDBPyConnection, version: int) -> tuple[int, str]:
+    """Row count and SHA-256 of a published version's rows, in key order."""
+    rows = con.execute("SELECT sku, dc, month, qty FROM published_plan WHERE version = ? ORDER BY sku, dc, month",
+                       [version]).fetchall()
+    digest = hashlib.sha256("\n".join(f"{s}|{d}|{m}|{q!r}" for s, d, m, q in rows).encode("utf-8"))
+    return len(rows), digest.hexdigest()
+
+
+def _record_checksum(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    con.execute("INSERT INTO plan_checksums VALUES (?, ?, ?)", [version, *_plan_checksum(con, version)])
+
+
+def create_model_usage_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Language-model cost per cycle and per chat session (calls and tokens in and out), and why
+    an agent's narrative came from its template."""
+    con.execute("CREATE TABLE model_usage (scope VARCHAR, scope_id VARCHAR, cycle_id VARCHAR, calls BIGINT, "
+                "failed_calls BIGINT, input_tokens BIGINT, output_tokens BIGINT, updated_at VARCHAR, "
+                "PRIMARY KEY (scope, scope_id))")
+    con.execute("ALTER TABLE agent_reports ADD COLUMN note VARCHAR")
+
+
 MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
     create_input_tables,
     create_cycle_tables,
     create_week1_tables,
+    create_week3_tables,
+    create_week4_tables,
+    create_model_usage_table,
 ]
 
 
@@ -417,8 +519,13 @@ class Store:
         """Upsert a node's output: delete the rows matching `keys`, insert `rows` with those keys.
 
         Columns are matched by name and extra columns are ignored, so a node can pass the frame
-        it computed; one transaction, so a crash never leaves half a write.
+        it computed; one transaction, so a crash never leaves half a write. Published plan
+        versions are never replaced: a changed plan is published as a new version.
         """
+        if name in PUBLISHED_TABLES:
+            raise PublishedPlanImmutable(
+                f"{name} holds published plan versions, which never change; publish the changed plan as a "
+                "new version by approving the next cycle's executive gate")
         columns = [c for (c,) in self.con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
             [name]).fetchall()]
@@ -436,25 +543,53 @@ class Store:
         """Keep each agent's narrative of this cycle (one row per agent, the latest wins)."""
         for r in reports:
             self.replace("agent_reports", pd.DataFrame([{"narrative": r.narrative, "source": r.source,
-                                                         "figures": json.dumps(r.figures)}]),
+                                                         "figures": json.dumps(r.figures),
+                                                         "note": getattr(r, "note", None)}]),
                          cycle_id=cycle_id, agent=r.agent)
 
+    def add_model_usage(self, scope: str, scope_id: str, cycle_id: str | None, counts: dict[str, int]) -> None:
+        """Add a run's model calls and tokens to its cycle's or chat session's running totals."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.con.execute(
+            "INSERT INTO model_usage VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, scope_id) DO UPDATE SET "
+            "calls = calls + excluded.calls, failed_calls = failed_calls + excluded.failed_calls, "
+            "input_tokens = input_tokens + excluded.input_tokens, "
+            "output_tokens = output_tokens + excluded.output_tokens, updated_at = excluded.updated_at",
+            [scope, scope_id, cycle_id, counts["calls"], counts["failed_calls"], counts["input_tokens"],
+             counts["output_tokens"], now])
+
+    def model_usage(self, cycle_id: str) -> pd.DataFrame:
+        """Model calls and tokens of a cycle and of the chat sessions about it, one row per scope."""
+        return self.query(
+            "SELECT scope, COUNT(*) AS runs, SUM(calls) AS calls, SUM(failed_calls) AS failed_calls, "
+            "SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens FROM model_usage "
+            "WHERE cycle_id = ? GROUP BY scope ORDER BY scope", [cycle_id])
+
     def log_decision(self, *, cycle_id: str, gate: str, attempt: int, decision: str, by: str,
-                     rationale: str, figures: dict) -> None:
-        """Append a decision to the hash-chained log, once per cycle, gate and attempt."""
+                     rationale: str, figures: dict, ref: str = "") -> None:
+        """Append a decision to the hash-chained log, once per cycle, gate, attempt and ref, so a
+        node that runs again after a resume does not write it twice."""
         with _transaction(self.con):
-            exists = self.con.execute("SELECT 1 FROM decisions WHERE cycle_id = ? AND gate = ? AND attempt = ?",
-                                      [cycle_id, gate, attempt]).fetchone()
+            exists = self.con.execute("SELECT 1 FROM decisions WHERE cycle_id = ? AND gate = ? AND attempt = ? "
+                                      "AND ref = ?", [cycle_id, gate, attempt, ref]).fetchone()
             if exists:
                 return
             last = self.con.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-            entry = {"seq": seq, "cycle_id": cycle_id, "gate": gate, "attempt": attempt, "decision": decision,
+            entry = {"seq": seq, "cycle_id": cycle_id, "gate": gate, "attempt": attempt, "ref": ref,
+                     "decision": decision,
                      "decided_by": by, "decided_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      "rationale": rationale, "figures": json.dumps(figures, sort_keys=True), "prev_hash": prev}
             entry["hash"] = entry_hash(entry)
             self.con.execute(f"INSERT INTO decisions ({', '.join(entry)}) VALUES ({', '.join('?' * len(entry))})",
                              list(entry.values()))
+
+    def log_refusal(self, *, cycle_id: str, gate: str, attempt: int, by: str, reason: str, figures: dict) -> None:
+        """A refused approval is an entry of its own: each refusal is a separate event, never a retry."""
+        refusals = self.con.execute("SELECT COUNT(*) FROM decisions WHERE cycle_id = ? AND gate = ? AND attempt = ? "
+                                    "AND decision = 'refused'", [cycle_id, gate, attempt]).fetchone()[0]
+        self.log_decision(cycle_id=cycle_id, gate=gate, attempt=attempt, decision="refused", by=by,
+                          rationale=reason, figures=figures, ref=f"refusal {refusals + 1}")
 
     def publish_plan(self, cycle_id: str, scenario: str, approved_by: str) -> int:
         """Publish a cycle's planned supply per SKU × DC × month as the next plan version.
@@ -473,7 +608,73 @@ class Store:
                 "INSERT INTO published_plan SELECT ?, sku, dc, month, SUM(qty) FROM plan_lines "
                 "WHERE cycle_id = ? AND scenario = ? AND kind = 'shipment' GROUP BY sku, dc, month",
                 [version, cycle_id, scenario])
+            _record_checksum(self.con, version)
             return version
+
+    def plan_versions(self) -> pd.DataFrame:
+        """Every published version: version, cycle_id, scenario, approved_by, published_at."""
+        return self.query("SELECT version, cycle_id, scenario, approved_by, published_at FROM plan_versions "
+                          "ORDER BY version")
+
+    def published_plan(self, version: int | None = None) -> pd.DataFrame:
+        """A published version's planned supply (the latest when `version` is None): version, sku,
+        family, dc, month and qty in units per month. Raises PlanTampered when its rows no longer
+        match the checksum taken at publication, so no one plans from an edited version."""
+        if version is None:
+            version = self.con.execute("SELECT MAX(version) FROM plan_versions").fetchone()[0]
+            if version is None:
+                raise PlanNotFound("no plan version is published yet; a cycle publishes one when its executive "
+                                   "gate is approved")
+        recorded = self.con.execute("SELECT rows, checksum FROM plan_checksums WHERE version = ?", [version]).fetchone()
+        if recorded is None:
+            known = ", ".join(str(v) for v in self.plan_versions()["version"]) or "none"
+            raise PlanNotFound(f"there is no plan version {version}; published versions: {known}")
+        if _plan_checksum(self.con, version) != recorded:
+            raise PlanTampered(f"plan version {version} was changed after it was published: its rows no longer "
+                               f"match the {recorded[0]} rows checksummed at publication; restore the database "
+                               "from a backup")
+        return self.query("SELECT p.version, p.sku, COALESCE(i.family, '') AS family, p.dc, p.month, p.qty "
+                          "FROM published_plan p LEFT JOIN items i USING (sku) WHERE p.version = ? "
+                          "ORDER BY p.sku, p.dc, p.month", [version])
+
+    def add_action_items(self, cycle_id: str, items: list[dict]) -> None:
+        """Add a cycle's action items (source, ref, title, owner, due); an item already there,
+        keyed by cycle, source and ref, is kept as it is, so a re-run never reopens a closed one."""
+        created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with _transaction(self.con):
+            for item in items:
+                self.con.execute(
+                    "INSERT INTO action_items SELECT COALESCE(MAX(action_id), 0) + 1, ?, ?, ?, ?, ?, ?, 'open', ?, "
+                    "NULL, NULL, NULL FROM action_items ON CONFLICT DO NOTHING",
+                    [cycle_id, item["source"], item["ref"], item["title"], item["owner"], item["due"], created])
+
+    def action_items(self, cycle_id: str | None = None, status: str | None = None) -> pd.DataFrame:
+        """Action items, oldest first, optionally of one cycle and one status (open or closed)."""
+        return self.query(
+            "SELECT action_id, cycle_id, source, title, owner, due, status, closed_by, closed_at, notes "
+            "FROM action_items WHERE (? IS NULL OR cycle_id = ?) AND (? IS NULL OR status = ?) ORDER BY action_id",
+            [cycle_id, cycle_id, status, status])
+
+    def close_action_item(self, action_id: int, by: str, notes: str) -> None:
+        """Mark an open action item done, with who closed it, when and how."""
+        found = self.con.execute("SELECT status FROM action_items WHERE action_id = ?", [action_id]).fetchone()
+        if found is None:
+            raise KeyError(f"there is no action item {action_id}; see 'sop actions list'")
+        if found[0] == "closed":
+            raise ValueError(f"action item {action_id} is already closed")
+        self.con.execute("UPDATE action_items SET status = 'closed', closed_by = ?, closed_at = ?, notes = ? "
+                         "WHERE action_id = ?",
+                         [by, datetime.now(timezone.utc).isoformat(timespec="seconds"), notes, action_id])
+
+    def follow_through(self, period: str) -> pd.DataFrame:
+        """What the executives review at the next cycle: the previous cycle's action items, and any
+        older item still open. `overdue` is true for an open item due before `period` starts."""
+        return self.query(
+            "SELECT action_id, cycle_id, title, owner, due, status, closed_by, notes, "
+            "status = 'open' AND due < CAST(? || '-01' AS DATE) AS overdue FROM action_items "
+            "WHERE cycle_id < ? AND (status = 'open' OR cycle_id = "
+            "(SELECT MAX(cycle_id) FROM action_items WHERE cycle_id < ?)) ORDER BY due, action_id",
+            [period, period, period])
 
     def table(self, name: str) -> pd.DataFrame:
         """A whole input or output table."""

@@ -42,7 +42,7 @@ def scenarios(consensus: pd.Series, forecast: pd.DataFrame) -> dict[str, pd.Seri
     }
 
 
-def _in_scope(layer: pd.DataFrame, families: pd.Series, level: str, key: str) -> pd.Series:
+def in_scope(layer: pd.DataFrame, families: pd.Series, level: str, key: str) -> pd.Series:
     """Rows of the SKU × DC layer under one node of the hierarchy."""
     if level == "total":
         return pd.Series(True, index=layer.index)
@@ -64,7 +64,7 @@ def apply_overrides(layer: pd.DataFrame, overrides: pd.DataFrame, families: pd.S
     """
     qty = layer["qty"].astype(float).copy()
     for o in overrides.itertuples(index=False):
-        rows = _in_scope(layer, families, o.level, o.key) & layer["month"].between(o.month_from, o.month_to)
+        rows = in_scope(layer, families, o.level, o.key) & layer["month"].between(o.month_from, o.month_to)
         if pd.notna(o.change_pct):
             qty[rows] *= 1.0 + o.change_pct / 100.0
             continue

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel
 
-from tools import finance, forecasting, gaps, inventory, logistics, supplier, supply_plan
+from tools import finance, forecasting, gaps, inventory, kpis, logistics, recommendations, supplier, supply_plan, variance
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,14 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
          gaps.SupplyGapsInput, gaps.supply_gaps),
     Tool("financial-projection", "Revenue, COGS, gross margin and inventory value by family and month vs budget",
          finance.FinanceInput, finance.financial_projection),
+    Tool("margin-bridge", "Budget gross margin to projected margin: volume, price/mix and cost steps",
+         finance.BridgeInput, finance.margin_bridge),
+    Tool("financial-variance", "Projection against budget and targets, flagged beyond a tolerance",
+         variance.VarianceInput, variance.financial_variances),
+    Tool("kpi-scorecard", "Last month's MAPE/WAPE, plan attainment, days on hand, OTIF, margin and working capital vs target",
+         kpis.KpiInput, kpis.kpi_scorecard),
+    Tool("gap-resolution", "Gaps ranked by margin at risk, with recommendations quantified by what-if re-plans",
+         recommendations.GapResolutionInput, recommendations.resolve_gaps),
 )}
 
 

@@ -12,11 +12,13 @@ per unit held at the end of a month).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
+import pandas as pd
 import pulp
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -701,3 +703,16 @@ def diagnose_infeasible(instance: SupplyPlanInstance, layout: Layout) -> SupplyP
         diagnosis=overruns,
         message=f"no plan respects every hard limit; these need more capacity: {where}",
     )
+
+
+def binding_frame(plan: SupplyPlanResult) -> pd.DataFrame:
+    """The binding limits as a flat table (keys as sorted JSON), the way a store keeps them."""
+    columns = list(BindingConstraint.model_fields)
+    return pd.DataFrame([{**b.model_dump(), "keys": json.dumps(b.keys, sort_keys=True)} for b in plan.binding],
+                        columns=columns)
+
+
+def binding_rows(frame: pd.DataFrame) -> list[dict]:
+    """`binding_frame` read back: the `binding` list of a `SupplyPlanResult`."""
+    rows = frame[list(BindingConstraint.model_fields)].astype(object).where(frame.notna(), None)
+    return [{**r, "keys": json.loads(r["keys"])} for r in rows.to_dict("records")]

@@ -1,20 +1,25 @@
-"""`sop chat` and `sop ask`: the slash commands in a REPL with history and completion, or one at
-a time for scripts (`--json` prints the figures behind the answer)."""
+"""`sop chat` and `sop ask`: slash commands and questions to the agents, in a REPL with history
+and completion, or one at a time for scripts (`--json` prints the figures behind the answer).
+
+Free text goes to the agents (`sop.conversation`): with a language model when one is configured,
+with the offline model otherwise, so chat works either way."""
 
 from __future__ import annotations
 
 import json
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Optional
 
 import typer
 from rich.console import RenderableType
 from rich.text import Text
 
+from agents.coordinator import UnknownAgent
 from agents.roster import AGENTS
 from sop.commands.common import console, fail, open_store, settings
 from sop.config import Settings
+from sop.conversation import ChatSession, override_command, render
 from sop.slash import COMMANDS, SlashError, SlashUsageError, dispatch
 from sop.store import Store
 
@@ -25,15 +30,9 @@ except ImportError:  # Windows has no readline; the REPL then runs without histo
 
 PROMPT = "sop> "
 QUIT = ("/quit", "/exit")
-NEEDS_MODEL = "Free-text questions need a language model; try /help for the slash commands."
 MENTIONS = tuple(f"@{name}" for name in AGENTS)
 
 FreeTextHandler = Callable[[str], list[RenderableType]]
-
-
-def no_model(text: str) -> list[RenderableType]:
-    """The reply to free text when no conversation handler is plugged in."""
-    return [Text(NEEDS_MODEL)]
 
 
 def completions(text: str) -> list[str]:
@@ -69,41 +68,54 @@ def line_editing(history: Path) -> Iterator[None]:
 def chat(
     ctx: typer.Context,
     history: Path = typer.Option(Path(".sop_history"), "--history", help="file that keeps the typed lines"),
+    author: Optional[str] = typer.Option(None, "--as", help="who is chatting (team file); confirms overrides"),
 ) -> None:
-    """Ask the planning tools in a REPL: /help lists the slash commands, /quit or Ctrl-D leaves."""
+    """Ask the planning tools and the agents in a REPL: /help lists the slash commands, @name
+    addresses an agent, y/n answers an override proposal, /quit or Ctrl-D leaves."""
     cfg = settings(ctx)
-    console.print("sop chat: slash commands answer from the planning tools. /help lists them, /quit leaves.",
-                  highlight=False)
     with open_store(ctx) as store, line_editing(history):
-        while True:
-            try:
-                line = input(PROMPT).strip()
-            except EOFError:
-                console.print()
-                return
-            except KeyboardInterrupt:
-                console.print()
-                continue
-            if line.lower() in QUIT:
-                return
-            if not line:
-                continue
-            try:
-                for renderable in respond(store, cfg, line, no_model):
-                    console.print(renderable)
-            except SlashError as exc:
-                console.print(Text(str(exc), style="red"))
+        session = ChatSession(store, cfg, author=author)
+        console.print("sop chat: slash commands answer from the planning tools. /help lists them, /quit leaves.",
+                      highlight=False)
+        console.print(session.banner(), highlight=False)
+        try:
+            _loop(store, cfg, session)
+        finally:
+            session.close()
+
+
+def _loop(store: Store, cfg: Settings, session: ChatSession) -> None:
+    while True:
+        try:
+            line = input(PROMPT).strip()
+        except EOFError:
+            console.print()
+            return
+        except KeyboardInterrupt:
+            console.print()
+            continue
+        if line.lower() in QUIT:
+            return
+        if not line:
+            continue
+        try:
+            for renderable in respond(store, cfg, line, session.reply):
+                console.print(renderable)
+        except SlashError as exc:
+            console.print(Text(str(exc), style="red"))
 
 
 def ask(
     ctx: typer.Context,
-    text: str = typer.Argument(..., help='one slash command, e.g. "/reorder-calc fasteners 98"'),
-    as_json: bool = typer.Option(False, "--json", help='print {"command": ..., "figures": {...}} as JSON'),
+    text: str = typer.Argument(..., help='a slash command, e.g. "/reorder-calc fasteners 98", or a question'),
+    as_json: bool = typer.Option(False, "--json", help="print the figures (or the agent's answer) as JSON"),
 ) -> None:
-    """Run one slash command, for scripts. Exit code 2 for an unknown command or a bad argument."""
-    if not text.strip().startswith("/"):
-        raise fail(NEEDS_MODEL, code=2)
+    """Run one slash command or ask the agents one question, for scripts. Exit code 2 for an
+    unknown command, agent or bad argument. An override proposal is shown, not stored."""
     with open_store(ctx) as store:
+        if not text.strip().startswith("/"):
+            _ask_agents(store, settings(ctx), text, as_json)
+            return
         try:
             result = dispatch(store, text, settings(ctx))
         except SlashUsageError as exc:
@@ -115,3 +127,23 @@ def ask(
         return
     for renderable in result.renderables:
         console.print(renderable)
+
+
+def _ask_agents(store: Store, cfg: Settings, text: str, as_json: bool) -> None:
+    session = ChatSession(store, cfg, scope="ask")
+    try:
+        turn = session.ask(text)
+    except UnknownAgent as exc:
+        raise fail(str(exc), code=2) from exc
+    finally:
+        usage = session.close()
+    proposal = session.pending
+    if as_json:
+        typer.echo(json.dumps({**turn.model_dump(mode="json"), "proposal": proposal, "usage": usage,
+                               "store_with": override_command(proposal) if proposal else None}, indent=2, default=str))
+        return
+    for renderable in render(turn, author=None, confirm=False):
+        console.print(renderable)
+    if proposal:
+        console.print(f"Not stored: confirm it in 'sop chat', or store it with\n  {override_command(proposal)}",
+                      highlight=False)

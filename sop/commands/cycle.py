@@ -14,8 +14,10 @@ from typing import Iterator, Optional
 import typer
 from rich.table import Table
 
-from agents.models import chat_model
+from agents.models import UsageMeter, chat_model
+from graph.checkpoint import CheckpointUnavailable
 from graph.context import CycleContext
+from graph.decisions import Decision, InvalidDecisions, load_decisions
 from graph.gates import NotAuthorized
 from graph.policy import load_policy
 from graph.state import Gate
@@ -39,8 +41,37 @@ def _cycles(ctx: typer.Context, policy: Optional[Path] = None) -> Iterator[tuple
     except ValueError as exc:
         raise fail(str(exc)) from exc
     with open_store(ctx) as store:
-        context = CycleContext(settings=cfg, store=store, model=chat_model(cfg), policy=loaded_policy)
-        yield Cycles(context), context
+        meter = UsageMeter()
+        context = CycleContext(settings=cfg, store=store, model=chat_model(cfg, callbacks=[meter]), policy=loaded_policy)
+        try:
+            cycles = Cycles(context)
+        except CheckpointUnavailable as exc:
+            raise fail(str(exc)) from exc
+        try:
+            with cycles:
+                yield cycles, context
+        finally:
+            _record_usage(store, meter)
+
+
+def _record_usage(store, meter: UsageMeter) -> None:
+    """Add this command's model calls and tokens to its cycle's totals, and log them."""
+    counts, cycle_id = meter.take(), meter.cycle_id
+    if cycle_id is None or not any(counts.values()):
+        return
+    store.add_model_usage("cycle", cycle_id, cycle_id, counts)
+    get_logger(cycle_id=cycle_id, node="cli", agent=None).info("model_usage", scope="cycle", **counts)
+
+
+def _usage_line(store, period: str) -> str:
+    """Model calls and tokens of the cycle and of the chats about it, or that none were made."""
+    usage = store.model_usage(period)
+    if usage.empty:
+        return "Language model: no calls recorded for this cycle (offline narratives and chat)."
+    parts = [f"{r.scope} ({r.runs:.0f} run{'s' if r.runs != 1 else ''}): {r.calls:,.0f} calls, "
+             f"{r.input_tokens:,.0f} tokens in, {r.output_tokens:,.0f} out"
+             + (f", {r.failed_calls:,.0f} failed" if r.failed_calls else "") for r in usage.itertuples()]
+    return "Language model use: " + "; ".join(parts) + "."
 
 
 def _period(context: CycleContext, period: Optional[str]) -> str:
@@ -82,6 +113,10 @@ def _show(outcome: Outcome, context: CycleContext) -> None:
         console.print(f"[bold green]The {outcome.period} cycle is complete[/]: plan version {outcome.values.get('published_version')} published.")
         console.print(f"Executive package: {outcome.values.get('package_dir')}/executive-package.html")
         console.print(f"Decision log:      {outcome.values.get('package_dir')}/decision-log.csv")
+        if not context.settings.offline:
+            for report in outcome.values.get("reports", []):
+                if report and report.get("source") == "template":
+                    console.print(f"[yellow]{report['agent']}[/]: {report.get('note')}", highlight=False)
         return
     if outcome.state != "waiting":
         console.print(f"The {outcome.period} cycle is {outcome.state}.")
@@ -94,9 +129,13 @@ def _show(outcome: Outcome, context: CycleContext) -> None:
     _show_view(outcome, context)
     for report in payload.get("reports", []):
         console.print(f"[bold]{report['agent']}[/]: {report['narrative']}")
+        if report.get("source") == "template" and report.get("note"):
+            console.print(f"  [dim](from the template: {report['note']})[/]", highlight=False)
     for failure in payload.get("policy_failures", []):
         console.print(f"[yellow]policy:[/] {failure}")
-    console.print(f"To continue: sop cycle approve --gate {outcome.gate} --as NAME --period {outcome.period} [--notes TEXT]")
+    decisions = " [--decisions FILE]" if outcome.gate == "executive" else ""
+    console.print(f"To continue: sop cycle approve --gate {outcome.gate} --as NAME --period {outcome.period} "
+                  f"[--notes TEXT]{decisions}")
 
 
 def _finish(outcome: Outcome, context: CycleContext) -> None:
@@ -116,16 +155,27 @@ def run(ctx: typer.Context, period: Optional[str] = PeriodOpt, policy: Optional[
         _finish(outcome, context)
 
 
+def _read_decisions(path: Optional[Path]) -> list[Decision]:
+    try:
+        return load_decisions(path) if path else []
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+
+
 def _decide(ctx: typer.Context, gate: Gate, person: str, approved: bool, notes: str,
-            period: Optional[str], policy: Optional[Path]) -> None:
+            period: Optional[str], policy: Optional[Path], decisions_file: Optional[Path] = None) -> None:
+    decisions = _read_decisions(decisions_file)
     with _cycles(ctx, policy) as (cycles, context):
         the_period = _period(context, period)
         try:
-            outcome = cycles.decide(the_period, gate, person, approved, notes)
+            outcome = cycles.decide(the_period, gate, person, approved, notes, decisions)
         except NotAuthorized as exc:
             get_logger(cycle_id=the_period, node=f"{gate}_gate", agent=None).warning(
                 "approval_refused", gate=gate, person=person)
             raise fail(f"refused: {exc}") from exc
+        except InvalidDecisions as exc:
+            raise fail("\n".join(f"{decisions_file}: {p}" for p in exc.problems)
+                       + f"\nFix {decisions_file} and run the command again") from exc
         except CycleError as exc:
             raise fail(str(exc)) from exc
         _finish(outcome, context)
@@ -139,9 +189,12 @@ def approve(
     notes: str = typer.Option("", "--notes"),
     period: Optional[str] = PeriodOpt,
     policy: Optional[Path] = PolicyOpt,
+    decisions: Optional[Path] = typer.Option(
+        None, "--decisions", help="executive decisions (YAML or JSON) that week 4 carries out: approve, demand, capacity, "
+                           "inventory_target, launch, pricing; see the README"),
 ) -> None:
     """Approve the gate the cycle waits at, and run on to the next gate or the end."""
-    _decide(ctx, _gate(gate), person, True, notes, period, policy)
+    _decide(ctx, _gate(gate), person, True, notes, period, policy, decisions)
 
 
 @app.command("reject")
@@ -176,7 +229,9 @@ def status(ctx: typer.Context, period: Optional[str] = PeriodOpt,
     """Where the cycle stands: running, waiting (at which gate), done or failed."""
     with _cycles(ctx) as (cycles, context):
         outcome = cycles.status(_period(context, period))
+        usage = _usage_line(context.store, outcome.period)
     if as_json:
         console.print_json(json.dumps(outcome.as_json()))
     else:
         console.print(f"{outcome.period}: {outcome.state}" + (f" at the {outcome.gate} gate" if outcome.gate else ""))
+        console.print(usage, highlight=False)
