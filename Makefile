@@ -26,8 +26,10 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 bench: $(STAMP)
-	$(PY) bench/cycle.py
-	$(PY) bench/supply_plan.py
+	$(PY) -m bench.cycle
+	$(PY) -m bench.supply_plan
+	$(PY) -m bench.forecast_tourism
+	$(PY) -m bench.forecast_scale
 
 clean:
 	rm -rf out .pytest_cache .hypothesis

@@ -1,6 +1,6 @@
 """Times a full demo cycle (data load, weeks 1–4 under the demo policy), per node and in total.
 
-Run: .venv/bin/python bench/cycle.py [--runs 3]. Target: 60 s or less on 2 cores.
+Run: .venv/bin/python -m bench.cycle [--runs 3]. Target: 60 s or less on 2 cores.
 """
 
 from __future__ import annotations
