@@ -88,7 +88,7 @@ def _naive_layer(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:
     return rows
 
 
-def _last_cycle_accuracy(ctx: CycleContext, period: str, history: pd.DataFrame, families: pd.Series) -> pd.DataFrame:
+def last_cycle_accuracy(ctx: CycleContext, period: str, history: pd.DataFrame, families: pd.Series) -> pd.DataFrame:
     """Last cycle's layers against the month that has come in since (empty on a first cycle)."""
     previous, month = add_months(period, -1), add_months(period, -1)
     layers = ctx.store.query("SELECT layer, sku, dc, month, qty FROM forecast_layers WHERE cycle_id = ? AND month = ?",
@@ -122,7 +122,7 @@ def demand_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
         statistical.assign(layer="statistical", qty=statistical["yhat"]),
         statistical.assign(layer="sales_input", qty=sales_input),
     ])
-    accuracy = _last_cycle_accuracy(ctx, period, history, families)
+    accuracy = last_cycle_accuracy(ctx, period, history, families)
     ctx.store.replace("forecast_layers", layers, cycle_id=cycle_id)
     ctx.store.replace("forecast_nodes", coherent, cycle_id=cycle_id)
     ctx.store.replace("backtests", backtest, cycle_id=cycle_id)
@@ -170,8 +170,9 @@ def consensus_view(ctx: CycleContext, cycle_id: str) -> dict:
     side["consensus"] = proposal.groupby("family")["qty"].sum()
     totals = {name: float(qty.sum()) for name, qty in scenarios(proposal["qty"], proposal).items()}
     accuracy = ctx.store.query(
-        "SELECT evaluated_cycle, layer, value FROM accuracy_history WHERE level = 'total' AND metric = 'wape' "
-        "ORDER BY evaluated_cycle, layer")
+        "SELECT evaluated_cycle, layer, MAX(CASE WHEN metric = 'wape' THEN value END) AS wape, "
+        "MAX(CASE WHEN metric = 'fva' THEN value END) AS fva FROM accuracy_history WHERE level = 'total' "
+        "GROUP BY 1, 2 ORDER BY 1, 2")
     overrides = ctx.store.query("SELECT * FROM overrides WHERE cycle_id = ? ORDER BY created_at", [cycle_id])
     return {
         "layers": side.reset_index().to_dict("records"),

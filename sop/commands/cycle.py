@@ -97,12 +97,18 @@ def _show_view(outcome: Outcome, context: CycleContext) -> None:
         console.print(_records_table("Forecast layers by family, units over the horizon", view["layers"]))
         console.print(_records_table("Scenarios, units over the horizon",
                                      [{"scenario": k, "units": v} for k, v in view["scenarios"].items()]))
-        console.print(_records_table("Last cycles' accuracy (total WAPE by layer)", view["accuracy"]))
+        console.print(_records_table("Accuracy of past cycles: total WAPE and value added (FVA) by layer", view["accuracy"]))
         console.print(_records_table("Planner overrides", view["overrides"]))
     else:
         view = (outcome.payload or {}).get("view", {})
         console.print(_records_table("Scenarios", view.get("scenarios", [])))
         console.print(_records_table("Ranked gaps (base scenario)", view.get("gaps", [])))
+        console.print(_records_table("Gaps ranked by margin at risk", view.get("margin_gaps", [])))
+        console.print(_records_table("Recommendations (what-if re-plans; the plan above is unchanged)",
+                                     [{k: r[k] for k in ("recommendation_id", "title", "margin_recovered", "cost",
+                                                         "net_benefit")} for r in view.get("recommendations", [])]))
+        for ask in view.get("decisions_requested", []):
+            console.print(f"[bold]Decision {ask['seq']}[/]: {ask['decision']} ({ask['detail']})")
 
 
 def _show(outcome: Outcome, context: CycleContext) -> None:
@@ -119,7 +125,9 @@ def _show(outcome: Outcome, context: CycleContext) -> None:
                     console.print(f"[yellow]{report['agent']}[/]: {report.get('note')}", highlight=False)
         return
     if outcome.state != "waiting":
-        console.print(f"The {outcome.period} cycle is {outcome.state}.")
+        hint = (f" If no process is running it any more, continue it with 'sop cycle resume --period {outcome.period}'."
+                if outcome.state == "running" else "")
+        console.print(f"The {outcome.period} cycle is {outcome.state}.{hint}")
         return
     payload = outcome.payload or {}
     table = Table("figure", "value", title=f"{outcome.period}: waiting at the {outcome.gate} gate: {payload.get('approving')}")
