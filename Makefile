@@ -6,7 +6,7 @@ SOP    := $(VENV)/bin/sop
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := out/demo
 
-.PHONY: demo test bench clean
+.PHONY: demo test bench clean package-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,8 +22,18 @@ demo: $(STAMP)
 	$(SOP) data demo --out $(DEMO)/data
 	$(SOP) cycle run --policy data/demo-policy.yaml
 
+# tests/postgres.sh starts a throwaway PostgreSQL server (installing Debian's postgresql when it
+# can) for the PostgreSQL checkpointing test; without one, that test skips and says why.
 test: $(STAMP)
-	$(PY) -m pytest
+	sh tests/postgres.sh $(PY) -m pytest
+
+# The executive package as a person sees it: headless Chromium renders the demo's page, the
+# check asserts every chart drew and the screenshot is not blank. Installs Debian's chromium
+# when it is missing; runs the demo first when there is no package yet.
+package-check: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+	test -f $(DEMO)/2026-11/executive-package.html || $(MAKE) demo
+	$(PY) -m sop.pagecheck $(DEMO)/2026-11 --png $(DEMO)/2026-11/executive-package.png
 
 bench: $(STAMP)
 	$(PY) -m bench.cycle

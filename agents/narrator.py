@@ -81,7 +81,7 @@ def mark_ungrounded(text: str, figures: dict[str, float], labels: Iterable[str] 
     """`text` with UNGROUNDED_MARK after every number no tool returned, and those numbers."""
     strays = sorted(_strays(text, figures, labels))
     out, last = [], 0
-    for start, end, _ in strays:
+    for _, end, _ in strays:
         out += [text[last:end], UNGROUNDED_MARK]
         last = end
     out.append(text[last:])

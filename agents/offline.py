@@ -65,6 +65,9 @@ def _months(question: str, horizon: list[str]) -> list[str]:
     horizon and the first April after it; '2027-05' is itself."""
     found: list[str] = []
     for m in _MONTH_WORD.finditer(question):
+        word = m.group(1)
+        if word and word.lower() == "may" and (word != "May" or m.start() == 0):
+            continue  # "may" is a verb unless written May in mid-sentence
         after = horizon[horizon.index(found[-1]):] if found else horizon
         if m.group(2):
             month = m.group(2) if m.group(2) in horizon else None

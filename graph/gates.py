@@ -40,12 +40,22 @@ def _figures(gate: Gate, state: CycleState) -> dict[str, float]:
 
 
 def _executive_view(ctx: CycleContext, cycle_id: str) -> dict[str, Any]:
-    """The ranked gaps of the base plan and each scenario's outcome, for the executives."""
-    gaps = ctx.store.query("SELECT rank, kind, subject, month, units, value, detail FROM gaps "
-                           "WHERE cycle_id = ? AND scenario = 'base' ORDER BY rank LIMIT 10", [cycle_id])
-    plans = ctx.store.query("SELECT scenario, objective, unmet_units, unmet_revenue FROM plan_summary "
-                            "WHERE cycle_id = ? ORDER BY scenario", [cycle_id])
-    return {"gaps": gaps.to_dict("records"), "scenarios": plans.to_dict("records")}
+    """The ranked gaps of the base plan and each scenario's outcome, the gaps ranked by margin at
+    risk with the recommendations their what-ifs quantified (best net benefit first), and the
+    decisions the executives are asked to take."""
+    q = ctx.store.query
+    gaps = q("SELECT rank, kind, subject, month, units, value, detail FROM gaps "
+             "WHERE cycle_id = ? AND scenario = 'base' ORDER BY rank LIMIT 10", [cycle_id])
+    plans = q("SELECT scenario, objective, unmet_units, unmet_revenue FROM plan_summary "
+              "WHERE cycle_id = ? ORDER BY scenario", [cycle_id])
+    margin_gaps = q("SELECT rank, kind, subject, margin_at_risk, detail FROM margin_gaps WHERE cycle_id = ? "
+                    "ORDER BY rank LIMIT 10", [cycle_id])
+    recommendations = q("SELECT recommendation_id, title, gap_ranks, margin_recovered, cost, net_benefit, units, "
+                        "months, risks FROM whatifs WHERE cycle_id = ? ORDER BY net_benefit DESC", [cycle_id])
+    asks = q("SELECT seq, decision, detail FROM decision_requests WHERE cycle_id = ? ORDER BY seq", [cycle_id])
+    return {"gaps": gaps.to_dict("records"), "scenarios": plans.to_dict("records"),
+            "margin_gaps": margin_gaps.to_dict("records"), "recommendations": recommendations.to_dict("records"),
+            "decisions_requested": asks.to_dict("records")}
 
 
 def _payload(gate: Gate, ctx: CycleContext, state: CycleState, figures: dict[str, float],

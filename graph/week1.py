@@ -144,7 +144,8 @@ def demand_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     }
     if not accuracy.empty:
         total = accuracy[(accuracy["level"] == "total") & (accuracy["layer"] == "consensus") & (accuracy["metric"] == "wape")]
-        figures["last_cycle_wape"] = float(total["value"].iloc[0])
+        if not total.empty:  # last cycle may still wait at its consensus gate, with no consensus yet
+            figures["last_cycle_wape"] = float(total["value"].iloc[0])
     report = narrate(DEMAND_FORECASTER, figures, ctx.model, log)
     ctx.store.save_reports(cycle_id, [report])
     log.info("week1_done", **{k: round(v, 4) for k, v in figures.items()})

@@ -21,7 +21,7 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from agents.coordinator import UnknownAgent, route
-from agents.models import RetryPolicy, UsageMeter, chat_model
+from agents.models import ModelUnavailable, RetryPolicy, UsageMeter, chat_model
 from agents.narrator import UNGROUNDED_MARK
 from agents.roster import AGENTS
 from agents.runtime import AgentRuntime, Limits, TurnResult
@@ -97,6 +97,9 @@ class ChatSession:
             return shown + render(self.ask(line), self.author)
         except UnknownAgent as exc:
             return shown + [Text(str(exc), style="red")]
+        except ModelUnavailable as exc:  # the offline model failed too: say so, keep the session
+            self.log.error("turn_failed", reason=exc.reason)
+            return shown + [Text(f"No answer: {exc.reason}. The slash commands still work; try /help.", style="red")]
 
     def _confirm(self, yes: bool, who: str | None) -> list[RenderableType]:
         proposal, author = self.pending, who or self.author
@@ -113,7 +116,7 @@ class ChatSession:
             return [Text(f"Not stored: {exc}", style="red")]
         self.log.info("override_confirmed", override_id=override_id, author=author)
         return [Text(f"Override {override_id} stored in the {o.period} consensus by {author}. The consensus gate "
-                     f"shows it beside the other layers ('sop cycle status', 'sop override list').")]
+                     "shows it beside the other layers; 'sop override list' lists it.")]
 
     def close(self) -> dict[str, int]:
         """Log what the session cost; the totals."""

@@ -1,4 +1,5 @@
-"""The executive package: one self-contained HTML page, the decision log and the approved plan.
+"""The executive package: one self-contained HTML page, the plan workbook (`sop-plan.xlsx`),
+the decision log and the approved plan.
 
 Everything it shows is read from the store for one cycle, so `sop report` can rebuild the
 package at any time and week 3 and week 4 write the same page.
@@ -11,41 +12,32 @@ from pathlib import Path
 
 import pandas as pd
 
+from sop import package_sections as sections
 from sop.charts import bar_chart, fan_chart, line_chart
+from sop.html import kpi as _kpi
+from sop.html import table as _table
 from sop.store import Store
+from sop.workbook import sheet_frames, write_workbook
 from tools.periods import add_months
 
 CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d2733;background:#f6f7f9}
-main{max-width:1100px;margin:auto;padding:24px}
-h1{font-size:28px;margin:0 0 4px} h2{font-size:21px;margin:32px 0 8px;border-bottom:2px solid #1f5fa8;padding-bottom:4px}
-h3{font-size:16px;margin:16px 0 4px}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:16px}
-.card{background:#fff;border-radius:8px;padding:12px 16px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
-.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px}
-.kpi .v{font-size:24px;font-weight:600} .kpi .l{font-size:13px;color:#5a6b7b}
-table{border-collapse:collapse;width:100%;font-size:14px;background:#fff}
-th,td{padding:5px 8px;border-bottom:1px solid #e3e6ea;text-align:right} th{background:#eef2f7}
-td:first-child,th:first-child{text-align:left} .bad{color:#b23a48;font-weight:600} .good{color:#3a8f5c}
-svg.chart{width:100%;height:auto;background:#fff} p.note{color:#5a6b7b;font-size:13px}
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#111820;background:#f2f4f7;
+font-size:18px;line-height:1.4}
+main{max-width:1280px;margin:auto;padding:28px}
+h1{font-size:36px;margin:0 0 6px} h2{font-size:28px;margin:44px 0 12px;border-bottom:3px solid #1f5fa8;padding-bottom:6px}
+h3{font-size:20px;margin:18px 0 6px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:18px}
+.card{background:#fff;border-radius:8px;padding:14px 18px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:14px}
+.kpi .v{font-size:32px;font-weight:700} .kpi .l{font-size:16px;color:#3b4a5a}
+table{border-collapse:collapse;width:100%;font-size:16px;background:#fff}
+th,td{padding:7px 10px;border-bottom:1px solid #d5dae0;text-align:right;vertical-align:top} th{background:#e3eaf3}
+td.t,th.t{text-align:left} td.n{white-space:nowrap} .bad{color:#a8192e;font-weight:700} .good{color:#1e6b3e;font-weight:600}
+svg.chart{width:100%;height:auto;background:#fff} p.note{color:#3b4a5a;font-size:16px}
+ol.agenda{font-size:22px;columns:2;background:#fff;padding:14px 18px 14px 48px;border-radius:8px}
+ol.asks li{margin:0 0 14px;font-size:20px} ol.asks span{font-size:17px;color:#3b4a5a}
+a{color:#1f5fa8}
 """
-
-
-def _table(df: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
-    formats = formats or {}
-    head = "".join(f"<th>{escape(str(c))}</th>" for c in df.columns)
-    rows = []
-    for rec in df.itertuples(index=False):
-        cells = []
-        for col, v in zip(df.columns, rec):
-            text = format(v, formats[col]) if col in formats and pd.notna(v) else ("" if pd.isna(v) else str(v))
-            cells.append(f"<td>{escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-def _kpi(label: str, value: str, tone: str = "") -> str:
-    return f'<div class="card kpi"><div class="v {tone}">{escape(value)}</div><div class="l">{escape(label)}</div></div>'
 
 
 def _fan_charts(store: Store, cycle_id: str, period: str) -> str:
@@ -159,18 +151,26 @@ def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Pa
 <h1>S&amp;OP executive package: {escape(period)}</h1>
 <p class="note">Cycle {escape(cycle_id)}. Every figure comes from the planning tools; the narratives quote them.</p>
 <div class="kpis">{''.join(kpis)}</div>
+<h2>Agenda</h2>{sections.agenda()}
 <h2>Summary from the agents</h2><div class="card">{narratives or '<p>No narratives yet.</p>'}</div>
-<h2>Consensus forecast by family</h2>{_fan_charts(store, cycle_id, period)}
-<h2>Demand, supply and inventory (base scenario)</h2>{_supply(store, cycle_id)}
-<h2>Financials against budget (base scenario, horizon)</h2>{_financials(store, cycle_id)}
+{sections.heading("performance")}{sections.performance(store, cycle_id)}
+{sections.heading("forecast")}{_fan_charts(store, cycle_id, period)}
+{sections.heading("capacity")}{sections.capacity_by_family(store, cycle_id)}
+{sections.heading("inventory")}<div class="grid">{sections.inventory_against_target(store, cycle_id)}</div>
+<h3>Demand, supply, plant hours and inventory, all families (base scenario)</h3>{_supply(store, cycle_id)}
+{sections.heading("bridge")}{sections.bridge(store, cycle_id)}
+<h3>Financials against budget by family (base scenario, horizon)</h3>{_financials(store, cycle_id)}
+{sections.heading("gaps")}{sections.gaps_and_recommendations(store, cycle_id)}
+{sections.heading("decisions")}{sections.decisions_requested(store, cycle_id)}
 <h2>Inventory targets by segment</h2>{_table(targets, {"service_level": ".1%", "safety_stock": ",.0f", "value": ",.0f"})}
 <h2>Supplier tiers</h2>{_table(suppliers, {"score": ".1f"})}
-<h2>Gaps, ranked by value at risk</h2>{_table(gaps, {"units": ",.0f", "value": ",.0f"})}
-<h2>Decisions</h2>{_table(decisions)}
+<h2>Supply gaps of the base plan, ranked by revenue at risk</h2>{_table(gaps, {"units": ",.0f", "value": ",.0f"})}
+<h2>Decision log</h2>{_table(decisions)}
 <h2>Follow-through on earlier action items</h2>{_follow_through(store, period)}
 </main></body></html>"""
     page = out_dir / "executive-package.html"
     page.write_text(html, encoding="utf-8")
+    write_workbook(sheet_frames(store, cycle_id), out_dir / "sop-plan.xlsx")
     store.query("SELECT seq, cycle_id, gate, attempt, ref, decision, decided_by, decided_at, rationale, figures, "
                 "prev_hash, hash FROM decisions ORDER BY seq").to_csv(out_dir / "decision-log.csv", index=False)
     plan = store.query(

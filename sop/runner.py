@@ -19,6 +19,10 @@ from tools.periods import add_months
 
 CycleStatus = Literal["not_started", "running", "waiting", "done", "failed"]
 
+# The checkpoint channel that keeps a Command(resume=...) answer until the gate has used it
+# (langgraph._internal._constants.RESUME; the durability test fails if LangGraph renames it).
+RESUME_CHANNEL = "__resume__"
+
 
 class CycleError(RuntimeError):
     """A cycle command that cannot be carried out as asked; the message says what to do."""
@@ -77,7 +81,7 @@ class Cycles:
         values = dict(snap.values)
         interrupts = [i for t in snap.tasks for i in t.interrupts]
         errors = [t.error for t in snap.tasks if t.error]
-        if interrupts:
+        if interrupts and not self._answered(period):
             payload = interrupts[0].value
             return Outcome(period, "waiting", payload["gate"], payload, values)
         if errors:
@@ -85,6 +89,12 @@ class Cycles:
         if not snap.next:
             return Outcome(period, "done", values=values)
         return Outcome(period, "running", values=values)
+
+    def _answered(self, period: str) -> bool:
+        """True when a gate's answer is in the checkpoint but the process carrying it out died:
+        the cycle is no longer waiting for a person, and 'sop cycle resume' carries the answer on."""
+        saved = self.graph.checkpointer.get_tuple(self._config(period))
+        return any(channel == RESUME_CHANNEL for _, channel, _ in (saved.pending_writes or []))
 
     def _invoke(self, period: str, command: Any) -> Outcome:
         try:

@@ -651,8 +651,8 @@ class Store:
     def action_items(self, cycle_id: str | None = None, status: str | None = None) -> pd.DataFrame:
         """Action items, oldest first, optionally of one cycle and one status (open or closed)."""
         return self.query(
-            "SELECT action_id, cycle_id, source, title, owner, due, status, closed_by, closed_at, notes "
-            "FROM action_items WHERE (? IS NULL OR cycle_id = ?) AND (? IS NULL OR status = ?) ORDER BY action_id",
+            "SELECT action_id, cycle_id, source, title, owner, CAST(due AS VARCHAR) AS due, status, closed_by, "
+            "closed_at, notes FROM action_items WHERE (? IS NULL OR cycle_id = ?) AND (? IS NULL OR status = ?) ORDER BY action_id",
             [cycle_id, cycle_id, status, status])
 
     def close_action_item(self, action_id: int, by: str, notes: str) -> None:
@@ -670,7 +670,7 @@ class Store:
         """What the executives review at the next cycle: the previous cycle's action items, and any
         older item still open. `overdue` is true for an open item due before `period` starts."""
         return self.query(
-            "SELECT action_id, cycle_id, title, owner, due, status, closed_by, notes, "
+            "SELECT action_id, cycle_id, title, owner, CAST(due AS VARCHAR) AS due, status, closed_by, notes, "
             "status = 'open' AND due < CAST(? || '-01' AS DATE) AS overdue FROM action_items "
             "WHERE cycle_id < ? AND (status = 'open' OR cycle_id = "
             "(SELECT MAX(cycle_id) FROM action_items WHERE cycle_id < ?)) ORDER BY due, action_id",

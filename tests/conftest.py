@@ -100,3 +100,22 @@ def tiny_data_dir(tmp_path: Path) -> Path:
     for name, rows in TINY_DATA.items():
         write_csv(directory / f"{name}.csv", rows)
     return directory
+
+
+@pytest.fixture(scope="session")
+def waiting_company_root(tmp_path_factory) -> Path:
+    """The sample company with a small 2026-11 cycle waiting at the consensus gate, built once
+    (tests/chat_company.py); copy it with `waiting_company` before writing to it."""
+    from chat_company import build
+
+    root = tmp_path_factory.mktemp("waiting_company")
+    build(root)
+    return root
+
+
+@pytest.fixture
+def waiting_company(waiting_company_root, tmp_path) -> Path:
+    """A private copy of the waiting company for one test."""
+    from chat_company import copy
+
+    return copy(waiting_company_root, tmp_path / "company")

@@ -78,7 +78,9 @@ def test_an_attended_cycle_stops_at_each_gate_and_finishes(attended):
     with open(package / "decision-log.csv") as f:
         log = list(csv.DictReader(f))
     assert [(r["gate"], r["decision"], r["decided_by"]) for r in log] == [
-        ("consensus", "rejected", "dana"), ("consensus", "approved", "dana"), ("executive", "approved", "erin")]
+        ("consensus", "refused", "sam"), ("consensus", "rejected", "dana"), ("consensus", "approved", "dana"),
+        ("executive", "approved", "erin")]
+    assert "may not decide at the consensus gate" in log[0]["rationale"]
     with open(package / "approved-plan.csv") as f:
         plan = list(csv.DictReader(f))
     assert list(plan[0]) == ["sku", "dc", "month", "quantity"]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tools.finance import BudgetLine, FinanceInput, FinanceItem, financial_projection
+from tools.finance import BridgeInput, BudgetLine, FinanceInput, FinanceItem, financial_projection, margin_bridge
 from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
 PERIODS = ["2027-01", "2027-02"]
@@ -96,3 +96,55 @@ def test_margin_is_revenue_minus_cogs(a, b):
     for r in out.rows:
         assert r.cogs == pytest.approx(r.production_cost + r.overtime_cost + r.freight_cost + r.holding_cost)
         assert r.gross_margin == pytest.approx(r.revenue - r.cogs)
+
+
+def test_working_capital_of_a_hand_computed_month():
+    # January widgets: revenue 2,000, COGS 1,210, stock 200 at standard cost. With DSO 45 and DPO
+    # 40 days and 365.25 / 12 = 30.4375 days a month: receivables 2,000 x 45 / 30.4375 = 2,956.88,
+    # payables 1,210 x 40 / 30.4375 = 1,590.14, working capital 200 + 2,956.88 - 1,590.14.
+    out = financial_projection(FinanceInput(items=ITEMS, instance=_instance(), plan=_plan(), dso_days=45, dpo_days=40))
+    jan = {(r.family, r.month): r for r in out.rows}[("widgets", "2027-01")]
+    assert jan.receivables == pytest.approx(2956.88, abs=0.01)
+    assert jan.payables == pytest.approx(1590.14, abs=0.01)
+    assert jan.working_capital == pytest.approx(200 + 2956.88 - 1590.14, abs=0.02)
+    assert jan.standard_cogs == pytest.approx(100 * 10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=st.tuples(st.floats(0, 500), st.floats(0, 500)), b=st.tuples(st.floats(0, 500), st.floats(0, 500)),
+       dso=st.floats(0, 120), dpo=st.floats(0, 120))
+def test_working_capital_is_inventory_plus_receivables_minus_payables(a, b, dso, dpo):
+    out = financial_projection(FinanceInput(items=ITEMS, instance=_instance(a, b), plan=_plan(),
+                                            dso_days=dso, dpo_days=dpo))
+    for r in out.rows:
+        assert r.working_capital == pytest.approx(r.inventory_value + r.receivables - r.payables)
+        assert r.receivables == pytest.approx(r.revenue * dso / (365.25 / 12))
+        assert r.payables == pytest.approx(r.cogs * dpo / (365.25 / 12))
+
+
+def test_bridge_of_a_hand_set_budget():
+    # Budget widgets for both months: 300 units, revenue 6,000, COGS 3,300 -> margin 2,700, 9 a unit.
+    # Projected: 240 units sold (100 + 140), revenue 4,800, standard cost 2,400, COGS 1,210 + 1,440.
+    budget = [BudgetLine(family="widgets", month=m, units=150, revenue=3000, cogs=1650) for m in PERIODS]
+    widgets = [r for r in financial_projection(FinanceInput(items=ITEMS, instance=_instance(), plan=_plan(),
+                                                            budget=budget)).rows if r.family == "widgets"]
+    steps = {s.step: s.value for s in margin_bridge(BridgeInput(rows=widgets)).steps}
+    assert steps["budget margin"] == pytest.approx(2700)
+    assert steps["volume"] == pytest.approx((240 - 300) * 9)  # -540
+    assert steps["price/mix"] == pytest.approx(4800 - 2400 - 240 * 9)  # 240
+    cogs = sum(r.cogs for r in widgets)
+    assert steps["cost"] == pytest.approx(2400 - cogs)
+    assert steps["projected margin"] == pytest.approx(4800 - cogs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=st.tuples(st.floats(0, 500), st.floats(0, 500)), units=st.floats(0, 1000), revenue=st.floats(0, 1e5),
+       cogs=st.floats(0, 1e5))
+def test_bridge_steps_add_up_to_the_projected_margin(a, units, revenue, cogs):
+    budget = [BudgetLine(family="widgets", month="2027-01", units=units, revenue=revenue, cogs=cogs)]
+    rows = financial_projection(FinanceInput(items=ITEMS, instance=_instance(a), plan=_plan(), budget=budget)).rows
+    steps = [s.value for s in margin_bridge(BridgeInput(rows=rows)).steps]
+    # Exact up to round-off, which scales with the largest bar (a tiny budget volume makes the
+    # volume and price/mix bars huge and opposite).
+    assert steps[0] + sum(steps[1:4]) == pytest.approx(steps[4], abs=1e-9 * max(map(abs, steps)) + 1e-6)
+    assert steps[4] == pytest.approx(sum(r.gross_margin for r in rows))

@@ -539,8 +539,8 @@ def decisions_requested(gaps: list[MarginGap], recommendations: list[Recommendat
     for g in gaps[:major_gaps]:
         if g.rank not in closed and g.kind == "financial_target":
             asks.append((f"Accept or act on the {g.subject} margin gap of {g.margin_at_risk:,.0f}",
-                         f"{g.detail}; no supply lever evaluated closes it: pricing, cost or a re-forecast of the "
-                         f"budget are the options", None))
+                         f"{g.detail}; no evaluated supply lever pays for itself against it, so the options are "
+                         f"pricing, cost or a re-forecast of the budget", None))
     return [DecisionRequest(seq=i, decision=d, detail=t, recommendation_id=rid)
             for i, (d, t, rid) in enumerate(asks, start=1)]
 

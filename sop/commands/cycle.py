@@ -119,6 +119,7 @@ def _show(outcome: Outcome, context: CycleContext) -> None:
         console.print(f"[bold green]The {outcome.period} cycle is complete[/]: plan version {outcome.values.get('published_version')} published.")
         console.print(f"Executive package: {outcome.values.get('package_dir')}/executive-package.html")
         console.print(f"Decision log:      {outcome.values.get('package_dir')}/decision-log.csv")
+        console.print(f"Action items:      sop actions list --period {outcome.period}")
         if not context.settings.offline:
             for report in outcome.values.get("reports", []):
                 if report and report.get("source") == "template":
@@ -137,7 +138,7 @@ def _show(outcome: Outcome, context: CycleContext) -> None:
     _show_view(outcome, context)
     for report in payload.get("reports", []):
         console.print(f"[bold]{report['agent']}[/]: {report['narrative']}")
-        if report.get("source") == "template" and report.get("note"):
+        if report.get("source") == "template" and report.get("note") and not context.settings.offline:
             console.print(f"  [dim](from the template: {report['note']})[/]", highlight=False)
     for failure in payload.get("policy_failures", []):
         console.print(f"[yellow]policy:[/] {failure}")

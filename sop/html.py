@@ -1,0 +1,37 @@
+"""Small HTML pieces the executive package is built from: tables and KPI tiles."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+
+def table(df: pd.DataFrame, formats: dict[str, str] | None = None, tones: dict[str, pd.Series] | None = None) -> str:
+    """An HTML table; `formats` maps a column to a format spec, `tones` to a per-row CSS class
+    ('good', 'bad' or '') that colours that column's cells. Text columns align left, numbers
+    right (class t or n)."""
+    formats, tones = formats or {}, tones or {}
+    text = {c: c not in formats and not pd.api.types.is_numeric_dtype(df[c]) and not _numeric_text(df[c])
+            for c in df.columns}
+    head = "".join(f'<th class="{"t" if text[c] else "n"}">{escape(str(c))}</th>' for c in df.columns)
+    rows = []
+    for i, rec in enumerate(df.itertuples(index=False)):
+        cells = []
+        for col, v in zip(df.columns, rec):
+            shown = format(v, formats[col]) if col in formats and pd.notna(v) else ("" if pd.isna(v) else str(v))
+            tone = tones[col].iloc[i] if col in tones else ""
+            cells.append(f'<td class="{"t" if text[col] else "n"} {tone}">{escape(shown)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _numeric_text(column: pd.Series) -> bool:
+    """True for a column of already formatted numbers ('12.5%', '1,204', '-3.1'), which align right."""
+    values = [v for v in column if isinstance(v, str) and v]
+    return bool(values) and all(v.lstrip("+-−").replace(",", "").replace(".", "").rstrip("%").isdigit()
+                                for v in values)
+
+
+def kpi(label: str, value: str, tone: str = "") -> str:
+    return f'<div class="card kpi"><div class="v {tone}">{escape(value)}</div><div class="l">{escape(label)}</div></div>'

@@ -1,0 +1,141 @@
+"""`sop-plan.xlsx`: the cycle's plan for the planners who live in Excel.
+
+One sheet per topic, each a plain table with one bold header row frozen above it, number
+formats by column (units and currency with thousands separators, fractions as percentages,
+days with one decimal) and column widths that fit the content, up to a limit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from sop.store import Store
+
+SHEETS = ("Consensus forecast", "Supply plan", "Inventory targets", "Financials", "Gaps and recommendations",
+          "KPIs", "Decision log")
+PERCENT = "0.0%"
+WHOLE = "#,##0"
+DAYS = "0.0"
+DECIMAL = "#,##0.00"
+MAX_WIDTH = 60
+# Columns holding fractions or small rates; every other number column is units or currency.
+PERCENT_COLUMNS = {"gross_margin_pct", "service_level", "variance_pct"}
+DECIMAL_COLUMNS = {"lead_time", "unit_cost"}  # months, currency per unit
+# In the KPIs sheet one column holds every metric, so its format follows the row's metric.
+METRIC_FORMATS = {"mape": PERCENT, "wape": PERCENT, "otif": PERCENT, "gross_margin_pct": PERCENT,
+                  "plan_attainment": PERCENT, "days_on_hand": DAYS}
+BY_METRIC_COLUMNS = {"value", "target", "variance"}
+
+
+def sheet_frames(store: Store, cycle_id: str) -> dict[str, pd.DataFrame]:
+    """Each sheet's table for one cycle, read from the store."""
+    q = store.query
+    gaps = q("SELECT 'gap' AS item, CAST(rank AS VARCHAR) AS id, kind AS what, subject, months, margin_at_risk, "
+             "CAST(NULL AS DOUBLE) AS margin_recovered, CAST(NULL AS DOUBLE) AS cost, "
+             "CAST(NULL AS DOUBLE) AS net_benefit, units, detail FROM margin_gaps "
+             "WHERE cycle_id = ? ORDER BY rank", [cycle_id])
+    recs = q("SELECT 'recommendation' AS item, recommendation_id AS id, lever AS what, title AS subject, months, "
+             "CAST(NULL AS DOUBLE) AS margin_at_risk, margin_recovered, cost, net_benefit, units, 'gaps ' || gap_ranks || '; risks: ' "
+             "|| risks AS detail FROM whatifs WHERE cycle_id = ? ORDER BY recommendation_id", [cycle_id])
+    forecast = q("SELECT f.sku, i.family, f.dc, f.month, f.qty AS consensus, f.lo_80, f.hi_80 FROM forecast_layers f "
+                 "JOIN items i USING (sku) WHERE f.cycle_id = ? AND f.layer = 'consensus'", [cycle_id])
+    plan = q("SELECT kind, sku, plant, dc, month, qty FROM plan_lines WHERE cycle_id = ? AND scenario = 'base'",
+             [cycle_id])
+    return {
+        "Consensus forecast": by_month(forecast.melt(id_vars=["sku", "family", "dc", "month"], var_name="measure",
+                                                     value_name="qty"), ["sku", "family", "dc", "measure"]),
+        "Supply plan": by_month(plan, ["kind", "sku", "plant", "dc"]),
+        "Inventory targets": q(
+            "SELECT sku, dc, abc, xyz, service_level, mean_demand, demand_std, lead_time, unit_cost, eoq, "
+            "safety_stock, reorder_point, order_up_to FROM inventory_policy WHERE cycle_id = ? ORDER BY 1, 2",
+            [cycle_id]),
+        "Financials": q(
+            "SELECT scenario, family, month, demand_units, fulfilled_units, revenue, cogs, gross_margin, "
+            "gross_margin_pct, inventory_units, inventory_value, receivables, payables, working_capital, "
+            "budget_revenue, budget_cogs, revenue_variance, margin_variance FROM financials WHERE cycle_id = ? "
+            "ORDER BY 1, 2, 3", [cycle_id]),
+        "Gaps and recommendations": pd.concat([gaps, recs], ignore_index=True),
+        "KPIs": q("SELECT cycle_id, metric, month, value, target, variance, variance_pct, flagged, source FROM kpis "
+                  "ORDER BY cycle_id, metric"),
+        "Decision log": q("SELECT seq, cycle_id, gate, decision, decided_by, decided_at, rationale, hash "
+                          "FROM decisions ORDER BY seq"),
+    }
+
+
+def by_month(long: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """A long table (keys, month, qty) as planners read it: one row per key, one column per month."""
+    if long.empty:
+        return pd.DataFrame(columns=keys)
+    wide = long.pivot_table(index=keys, columns="month", values="qty", aggfunc="sum", sort=True)
+    return wide.reset_index().rename_axis(columns=None)
+
+
+def number_format(column: str, dtype) -> str | None:
+    """The Excel format of a column, from its name and type; None leaves text and dates alone."""
+    if column in PERCENT_COLUMNS:
+        return PERCENT
+    if column in DECIMAL_COLUMNS:
+        return DECIMAL
+    return WHOLE if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) else None
+
+
+def _value(value):
+    """A value openpyxl writes: NaN and None as empty cells, numpy scalars as Python ones."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _width(column: str, values: pd.Series) -> float:
+    """Characters to show the header and the first rows' values as formatted, up to MAX_WIDTH."""
+    shown = [f"{v:,.0f}" if isinstance(v, float) and pd.notna(v) else str(v) for v in values.head(500)]
+    return min(max([len(column), *map(len, shown)]) + 3, MAX_WIDTH)
+
+
+def _formats(frame: pd.DataFrame) -> list[list[str | None]]:
+    """Per column, the number format of each row (one format for most columns; the row's metric
+    decides for the KPI value columns)."""
+    out = []
+    for column in frame.columns:
+        fmt = number_format(column, frame[column].dtype)
+        if fmt and "metric" in frame.columns and column in BY_METRIC_COLUMNS:
+            out.append([METRIC_FORMATS.get(m, fmt) for m in frame["metric"]])
+        else:
+            out.append([fmt] * len(frame))
+    return out
+
+
+def write_workbook(frames: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Write the sheets in `SHEETS` order, each with a frozen, bold header row. Write-only
+    mode streams the rows, so a plan of tens of thousands of lines takes a second or two."""
+    book = Workbook(write_only=True)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F2")
+    for name in SHEETS:
+        frame = frames[name]
+        sheet = book.create_sheet(name)
+        sheet.freeze_panes = "A2"
+        for i, column in enumerate(frame.columns, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = _width(column, frame[column])
+        if len(frame.columns):
+            sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
+        sheet.append([_styled(sheet, column, font=bold, fill=fill) for column in frame.columns])
+        formats = _formats(frame)
+        for r, row in enumerate(frame.itertuples(index=False)):
+            sheet.append([_styled(sheet, _value(v), number_format=formats[c][r]) for c, v in enumerate(row)])
+    book.save(path)
+    return path
+
+
+def _styled(sheet, value, font=None, fill=None, number_format: str | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font, cell.fill = font, fill
+    if number_format:
+        cell.number_format = number_format
+    return cell
