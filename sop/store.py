@@ -652,7 +652,8 @@ class Store:
         """Action items, oldest first, optionally of one cycle and one status (open or closed)."""
         return self.query(
             "SELECT action_id, cycle_id, source, title, owner, CAST(due AS VARCHAR) AS due, status, closed_by, "
-            "closed_at, notes FROM action_items WHERE (? IS NULL OR cycle_id = ?) AND (? IS NULL OR status = ?) ORDER BY action_id",
+            "closed_at, notes FROM action_items WHERE (? IS NULL OR cycle_id = ?) AND (? IS NULL OR status = ?) "
+            "ORDER BY action_id",
             [cycle_id, cycle_id, status, status])
 
     def close_action_item(self, action_id: int, by: str, notes: str) -> None:

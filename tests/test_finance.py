@@ -138,8 +138,8 @@ def test_bridge_of_a_hand_set_budget():
 
 
 @settings(max_examples=40, deadline=None)
-@given(a=st.tuples(st.floats(0, 500), st.floats(0, 500)), units=st.floats(0, 1000), revenue=st.floats(0, 1e5),
-       cogs=st.floats(0, 1e5))
+@given(a=st.tuples(st.floats(0, 500), st.floats(0, 500)), units=st.one_of(st.just(0.0), st.floats(1, 1000)),
+       revenue=st.floats(0, 1e5), cogs=st.floats(0, 1e5))
 def test_bridge_steps_add_up_to_the_projected_margin(a, units, revenue, cogs):
     budget = [BudgetLine(family="widgets", month="2027-01", units=units, revenue=revenue, cogs=cogs)]
     rows = financial_projection(FinanceInput(items=ITEMS, instance=_instance(a), plan=_plan(), budget=budget)).rows
