@@ -27,6 +27,8 @@ inventory targets.
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -141,19 +143,33 @@ class PlanApproval(_Decision):
         return "Release the approved supply plan to the plants, DCs and suppliers"
 
 
-class DemandAdjustment(_MonthRange):
-    kind: Literal["demand"]
+class _FamilyDemandChange(_MonthRange):
+    """A decision that scales one family's demand over its months by `demand_pct`."""
+
     family: str
-    change_pct: Percent
+
+    @property
+    @abstractmethod
+    def demand_pct(self) -> float:
+        """The % change of demand the decision brings."""
 
     def changes_plan(self) -> bool:
-        return self.change_pct != 0
+        return self.demand_pct != 0
 
     def problems(self, facts: CompanyFacts) -> list[Problem]:
         return super().problems(facts) + _family_problems(self.family, facts)
 
     def apply(self, instance: dict[str, Any], facts: CompanyFacts) -> None:
-        _scale_demand(instance, facts.skus(family=self.family), self.months(facts), 1 + self.change_pct / 100)
+        _scale_demand(instance, facts.skus(family=self.family), self.months(facts), 1 + self.demand_pct / 100)
+
+
+class DemandAdjustment(_FamilyDemandChange):
+    kind: Literal["demand"]
+    change_pct: Percent
+
+    @property
+    def demand_pct(self) -> float:
+        return self.change_pct
 
     def summary(self) -> str:
         return f"demand plan: {self.family} {self.span} {self.change_pct:+g} %"
@@ -276,20 +292,14 @@ class LaunchTiming(_Decision):
         return f"Move the launch plan with marketing, plants and suppliers ({self.summary()})"
 
 
-class PriceChange(_MonthRange):
+class PriceChange(_FamilyDemandChange):
     kind: Literal["pricing"]
-    family: str
     price_change_pct: Percent
     volume_change_pct: Percent = Field(0.0, description="the demand change the price or promotion is expected to bring")
 
-    def changes_plan(self) -> bool:
-        return self.volume_change_pct != 0
-
-    def problems(self, facts: CompanyFacts) -> list[Problem]:
-        return super().problems(facts) + _family_problems(self.family, facts)
-
-    def apply(self, instance: dict[str, Any], facts: CompanyFacts) -> None:
-        _scale_demand(instance, facts.skus(family=self.family), self.months(facts), 1 + self.volume_change_pct / 100)
+    @property
+    def demand_pct(self) -> float:
+        return self.volume_change_pct
 
     def summary(self) -> str:
         return (f"pricing: {self.family} {self.span} price {self.price_change_pct:+g} %, "

@@ -46,7 +46,7 @@ start_server() {
   BIN=$(pg_bin)
   if [ -z "$BIN" ]; then install_postgres || return 1; BIN=$(pg_bin); fi
   [ -n "$BIN" ] || { note "no PostgreSQL server binaries in /usr/lib/postgresql"; return 1; }
-  DIR=$(mktemp -d "${TMPDIR:-/tmp}/sop-postgres.XXXXXX") || return 1
+  DIR=$(mktemp -d) || return 1
   [ "$(id -u)" -ne 0 ] || chown postgres "$DIR" || { note "cannot hand $DIR to the postgres user"; return 1; }
   PORT=$(free_port) || { note "python3 could not find a free port"; return 1; }
   as_server_user "$BIN/initdb" -D "$DIR/data" -U sop --auth=trust >"$DIR/initdb.log" 2>&1 \
