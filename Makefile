@@ -6,11 +6,11 @@ SOP    := $(VENV)/bin/sop
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := out/demo
 
-.PHONY: demo test bench clean package-check
+.PHONY: demo test lint bench clean package-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lint]'
 	touch $(STAMP)
 
 # The sample company, one full cycle for the month after its history under the demo policy.
@@ -20,7 +20,7 @@ demo: export SOP_OUT = $(DEMO)
 demo: $(STAMP)
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
 	$(SOP) data demo --out $(DEMO)/data
-	$(SOP) cycle run --policy data/demo-policy.yaml
+	$(SOP) cycle run --policy demo
 
 # tests/postgres.sh starts a throwaway PostgreSQL server (installing Debian's postgresql when it
 # can) for the PostgreSQL checkpointing test; without one, that test skips and says why.
@@ -33,7 +33,12 @@ test: $(STAMP)
 package-check: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 	test -f $(DEMO)/2026-11/executive-package.html || $(MAKE) demo
-	$(PY) -m sop.pagecheck $(DEMO)/2026-11 --png $(DEMO)/2026-11/executive-package.png
+	$(PY) tests/pagecheck.py $(DEMO)/2026-11 --png $(DEMO)/2026-11/executive-package.png
+
+# ruff (style, imports, likely bugs) and mypy (types) over the package, the tests and the benchmarks.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: $(STAMP)
 	$(PY) -m bench.cycle

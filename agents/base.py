@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from tools import registry
+from sop.tools import registry
 
 # Gate actions belong to people at the gates (and to the approval policy), never to an agent.
 GATE_ACTIONS = re.compile(r"approv|publish|reject|delet|drop|truncat|sign.?off", re.IGNORECASE)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from agents.base import AgentSpec
-from agents.offline import keyword_score
+from sop.agents.base import AgentSpec
+from sop.agents.offline import keyword_score
 
 _MENTION = re.compile(r"^\s*@([\w-]+)[\s,:]*(.*)$", re.DOTALL)
 

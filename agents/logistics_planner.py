@@ -1,6 +1,6 @@
 """logistics-planner: week 2. Solves the constrained supply plan and reports lane use."""
 
-from agents.base import AgentSpec
+from sop.agents.base import AgentSpec
 
 LOGISTICS_PLANNER = AgentSpec(name="logistics-planner", tools=("supply-plan", "supply-gaps", "logistics-plan"),
                               queries=("plan-summary",))

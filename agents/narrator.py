@@ -16,16 +16,16 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
+from importlib import resources
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from agents.base import AgentReport, AgentSpec
-from agents.models import ModelUnavailable, RetryPolicy, invoke_with_retries
+from sop.agents.base import AgentReport, AgentSpec
+from sop.agents.models import ModelUnavailable, RetryPolicy, invoke_with_retries
 
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS = resources.files("sop") / "prompts"
 # A number not glued to a word, a dot or a hyphen (so S03, WID-001 and Q3 are codes, not numbers).
 _NUMBER = re.compile(r"(?<![\w.\-])-?\d(?:[\d,]*\d)?(?:\.\d+)?")
 _MONTH = re.compile(r"(?<![\w-])\d{4}-(?:0[1-9]|1[0-2])(?![\w-])")

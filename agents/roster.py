@@ -1,10 +1,10 @@
 """The four named agents, by name."""
 
-from agents.base import AgentSpec
-from agents.demand_forecaster import DEMAND_FORECASTER
-from agents.inventory_optimizer import INVENTORY_OPTIMIZER
-from agents.logistics_planner import LOGISTICS_PLANNER
-from agents.supplier_relationship_manager import SUPPLIER_RELATIONSHIP_MANAGER
+from sop.agents.base import AgentSpec
+from sop.agents.demand_forecaster import DEMAND_FORECASTER
+from sop.agents.inventory_optimizer import INVENTORY_OPTIMIZER
+from sop.agents.logistics_planner import LOGISTICS_PLANNER
+from sop.agents.supplier_relationship_manager import SUPPLIER_RELATIONSHIP_MANAGER
 
 AGENTS: dict[str, AgentSpec] = {
     a.name: a

@@ -25,9 +25,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel, ValidationError
 
-from agents.base import ANSWER_TOOL, AgentSpec
-from agents.models import ModelUnavailable, RetryPolicy, invoke_with_retries
-from agents.narrator import evidence, load_prompt, mark_ungrounded
+from sop.agents.base import ANSWER_TOOL, AgentSpec
+from sop.agents.models import ModelUnavailable, RetryPolicy, invoke_with_retries
+from sop.agents.narrator import evidence, load_prompt, mark_ungrounded
 
 
 class ToolError(ValueError):

@@ -14,13 +14,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from agents.models import chat_model
-from graph.context import CycleContext
-from graph.cycle import build_graph
-from graph.policy import load_policy
+from sop.agents.models import chat_model
 from sop.config import Settings
+from sop.data.sample_company import write_sample_company
+from sop.graph.context import CycleContext
+from sop.graph.cycle import build_graph
+from sop.graph.policy import load_policy
 from sop.log import configure_logging
-from sop.sample_company import write_sample_company
 from sop.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +35,7 @@ def one_cycle(workdir: Path) -> dict[str, float]:
         store.load_dir(workdir / "csv")
         timings["data load"] = time.perf_counter() - start
         ctx = CycleContext(settings=settings, store=store, model=chat_model(settings),
-                           policy=load_policy(ROOT / "data" / "demo-policy.yaml"))
+                           policy=load_policy("demo"))
         graph = build_graph()
         mark = time.perf_counter()
         for update in graph.stream({"cycle_id": "2026-11", "period": "2026-11"}, context=ctx, stream_mode="updates"):

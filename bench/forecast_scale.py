@@ -17,8 +17,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from tools.forecasting import forecast_frame
-from tools.periods import month_of_number
+from sop.tools.forecasting.demand_forecast import forecast_frame
+from sop.tools.periods import month_of_number
 
 HORIZON = 18
 SPARSE_SHARE = 0.15  # share of series with intermittent demand

@@ -22,8 +22,8 @@ from rich.table import Table
 from statsforecast import StatsForecast
 from statsforecast.models import AutoETS, DynamicOptimizedTheta, SeasonalNaive, Theta
 
-from tools.metrics import seasonal_naive_scale, smape
-from tools.periods import month_of_number
+from sop.tools.forecasting.metrics import seasonal_naive_scale, smape
+from sop.tools.periods import month_of_number
 
 HORIZON, SEASON = 24, 12
 FIRST_MONTH = 2000 * 12  # the data carry no dates; every series starts in January 2000

@@ -25,8 +25,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.supply_plan_direct import solve_direct
-from tools.periods import month_range
-from tools.supply_plan import (
+from sop.tools.periods import month_range
+from sop.tools.supply.supply_plan import (
     SupplyPlanInstance,
     build_model,
     layout_of,

@@ -15,7 +15,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from tools.supply_plan import HIGHS_OPTIONS, SupplyPlanInstance, layout_of
+from sop.tools.supply.supply_plan import HIGHS_OPTIONS, SupplyPlanInstance, layout_of
 
 
 @dataclass(frozen=True)

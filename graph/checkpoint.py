@@ -7,9 +7,9 @@ checkpoints live on a server that outlives the machine running the cycle.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlsplit
 
 import psycopg

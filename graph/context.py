@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from langchain_core.language_models import BaseChatModel
 
-from graph.policy import Policy
 from sop.config import Settings
+from sop.graph.policy import Policy
 from sop.store import Store
 
 

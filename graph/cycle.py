@@ -5,13 +5,13 @@ from __future__ import annotations
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 
-from graph.context import CycleContext
-from graph.gates import after_consensus, after_executive, consensus_gate, executive_gate
-from graph.state import CycleInput, CycleState
-from graph.week1 import demand_planning
-from graph.week2 import supply_planning
-from graph.week3 import financial_review
-from graph.week4 import execution
+from sop.graph.context import CycleContext
+from sop.graph.gates import after_consensus, after_executive, consensus_gate, executive_gate
+from sop.graph.state import CycleInput, CycleState
+from sop.graph.week1 import demand_planning
+from sop.graph.week2 import supply_planning
+from sop.graph.week3 import financial_review
+from sop.graph.week4 import execution
 
 
 def build_graph(checkpointer: BaseCheckpointSaver | None = None):

@@ -27,20 +27,19 @@ inventory targets.
 
 from __future__ import annotations
 
-from abc import abstractmethod
-
 import json
+from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from sop.store import Store
-from tools.periods import MONTH_PATTERN
-from tools.supply_plan import SupplyPlanInstance
+from sop.tools.periods import MONTH_PATTERN
+from sop.tools.supply.supply_plan import SupplyPlanInstance
 
 Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM")]
 Percent = Annotated[float, Field(gt=-100, description="percent, e.g. -5 for a 5 % cut")]
@@ -98,7 +97,7 @@ class _MonthRange(_Decision):
     month_to: Month = Field(alias="to")
 
     @model_validator(mode="after")
-    def _in_order(self) -> "_MonthRange":
+    def _in_order(self) -> _MonthRange:
         if self.month_from > self.month_to:
             raise ValueError(f"'from' {self.month_from} is after 'to' {self.month_to}")
         return self
@@ -185,7 +184,7 @@ class CapacityChange(_MonthRange):
     extra_regular_hours: Hours = 0.0
 
     @model_validator(mode="after")
-    def _changes_something(self) -> "CapacityChange":
+    def _changes_something(self) -> CapacityChange:
         if self.extra_overtime_hours == 0 and self.extra_regular_hours == 0:
             raise ValueError("give extra_overtime_hours or extra_regular_hours (hours per month)")
         return self
@@ -226,7 +225,7 @@ class InventoryTarget(_Decision):
     safety_stock_change_pct: Percent
 
     @model_validator(mode="after")
-    def _one_scope(self) -> "InventoryTarget":
+    def _one_scope(self) -> InventoryTarget:
         if (self.family is None) == (self.sku is None):
             raise ValueError("name exactly one of family and sku")
         return self
@@ -309,7 +308,7 @@ class PriceChange(_FamilyDemandChange):
         return f"Update the price list and promotion calendar ({self.summary()})"
 
 
-Decision = Annotated[Union[PlanApproval, DemandAdjustment, CapacityChange, InventoryTarget, LaunchTiming, PriceChange],
+Decision = Annotated[PlanApproval | DemandAdjustment | CapacityChange | InventoryTarget | LaunchTiming | PriceChange,
                      Field(discriminator="kind")]
 KINDS = ("approve", "demand", "capacity", "inventory_target", "launch", "pricing")
 _DECISION_LIST = TypeAdapter(list[Decision])

@@ -11,11 +11,12 @@ from typing import Any, Literal
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from graph.context import CycleContext
-from graph.decisions import parse_decisions
-from graph.state import Approval, CycleState, Gate
-from graph.week1 import adopt_consensus, consensus_view
+from sop.graph.context import CycleContext
+from sop.graph.decisions import parse_decisions
+from sop.graph.state import Approval, CycleState, Gate
 from sop.log import get_logger
+from sop.store.database import Store
+from sop.store.forecasts import adopt_consensus, consensus_view
 
 
 class NotAuthorized(PermissionError):
@@ -39,11 +40,11 @@ def _figures(gate: Gate, state: CycleState) -> dict[str, float]:
     return {**state["supply"]["figures"], **state["finance"]["figures"]}
 
 
-def _executive_view(ctx: CycleContext, cycle_id: str) -> dict[str, Any]:
+def _executive_view(store: Store, cycle_id: str) -> dict[str, Any]:
     """The ranked gaps of the base plan and each scenario's outcome, the gaps ranked by margin at
     risk with the recommendations their what-ifs quantified (best net benefit first), and the
     decisions the executives are asked to take."""
-    q = ctx.store.query
+    q = store.query
     gaps = q("SELECT rank, kind, subject, month, units, value, detail FROM gaps "
              "WHERE cycle_id = ? AND scenario = 'base' ORDER BY rank LIMIT 10", [cycle_id])
     plans = q("SELECT scenario, objective, unmet_units, unmet_revenue FROM plan_summary "
@@ -69,7 +70,7 @@ def _payload(gate: Gate, ctx: CycleContext, state: CycleState, figures: dict[str
         "approving": what,
         "figures": figures,
         "reports": [r for r in state.get("reports", []) if r],
-        "view": view(ctx, state["cycle_id"]),
+        "view": view(ctx.store, state["cycle_id"]),
         "policy_failures": failures,
         "options": ["approve", "reject"],
     }
@@ -89,7 +90,7 @@ def _decide(gate: Gate, state: CycleState, runtime: Runtime[CycleContext]) -> di
         approval = Approval(gate=gate, approved=bool(answer["approved"]), by=answer["by"],
                             notes=answer.get("notes", ""), decisions=answer.get("decisions", []))
     if gate == "consensus" and approval["approved"]:
-        adopt_consensus(ctx, state["cycle_id"])
+        adopt_consensus(ctx.store, state["cycle_id"])
     attempt = sum(1 for a in state.get("approvals", []) if a["gate"] == gate) + 1
     ctx.store.log_decision(
         cycle_id=state["cycle_id"], gate=gate, attempt=attempt,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from graph.context import CycleContext
-from graph.state import CycleState
+from sop.graph.context import CycleContext
+from sop.graph.state import CycleState
 from sop.store import Store
-from tools.consensus import scenarios
-from tools.periods import add_months, to_timestamp
-from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult, binding_rows
+from sop.tools.forecasting.consensus import scenarios
+from sop.tools.periods import add_months, to_timestamp
+from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult, binding_rows
 
 SCENARIOS = ("base", "upside", "downside")
 DAYS_PER_MONTH = 365.25 / 12

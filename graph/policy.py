@@ -6,12 +6,13 @@ A gate the policy does not mention never passes on its own; the run pauses there
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from graph.state import Gate
+from sop.graph.state import Gate
 
 
 class Rule(BaseModel):
@@ -20,7 +21,7 @@ class Rule(BaseModel):
     max: float | None = None
 
     @model_validator(mode="after")
-    def _has_bound(self) -> "Rule":
+    def _has_bound(self) -> Rule:
         if self.min is None and self.max is None:
             raise ValueError(f"rule on {self.metric!r} needs a min or a max")
         return self
@@ -49,12 +50,28 @@ class Policy(BaseModel):
         return [f for f in (r.failure(figures) for r in rules) if f]
 
 
-def load_policy(path: Path) -> Policy:
-    """Read a YAML or JSON policy file; errors name the file and the field."""
+def packaged_policies() -> list[str]:
+    """The policies shipped with sop, by name: `data/NAME-policy.yaml` is policy NAME."""
+    return sorted(f.name.removesuffix("-policy.yaml") for f in resources.files("sop.data").iterdir()
+                  if f.name.endswith("-policy.yaml"))
+
+
+def load_policy(spec: str | Path) -> Policy:
+    """A policy file (YAML or JSON), or a packaged policy by name (`demo`); errors name the file
+    and the field."""
+    path = Path(spec)
+    if not path.exists() and str(spec) in packaged_policies():
+        return _parse_policy(path, (resources.files("sop.data") / f"{spec}-policy.yaml").read_text(encoding="utf-8"))
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValueError(f"{path}: cannot read the policy file ({exc.strerror})") from exc
+        known = ", ".join(packaged_policies())
+        raise ValueError(f"{path}: cannot read the policy file ({exc.strerror}); give a policy file or the name "
+                         f"of a packaged policy ({known})") from exc
+    return _parse_policy(path, text)
+
+
+def _parse_policy(path: Path, text: str) -> Policy:
     raw = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     try:
         return Policy.model_validate(raw)

@@ -12,17 +12,17 @@ from __future__ import annotations
 import pandas as pd
 from langgraph.runtime import Runtime
 
-from agents.demand_forecaster import DEMAND_FORECASTER
-from agents.narrator import narrate
-from graph.context import CycleContext
-from graph.state import CycleState
+from sop.agents.demand_forecaster import DEMAND_FORECASTER
+from sop.agents.narrator import narrate
+from sop.graph.context import CycleContext
+from sop.graph.state import CycleState
 from sop.log import get_logger
-from tools.accuracy import accuracy_report
-from tools.cleansing import analog_forecast_profile, cleanse_history
-from tools.consensus import apply_market_events, apply_overrides, scenarios
-from tools.forecasting import DemandPoint, ForecastInput, backtest_wape
-from tools.hierarchy import aggregate, reconcile
-from tools.periods import add_months, month_range
+from sop.tools.forecasting.accuracy import accuracy_report
+from sop.tools.forecasting.cleansing import analog_forecast_profile, cleanse_history
+from sop.tools.forecasting.consensus import apply_market_events
+from sop.tools.forecasting.demand_forecast import DemandPoint, ForecastInput, backtest_wape
+from sop.tools.forecasting.hierarchy import aggregate, reconcile
+from sop.tools.periods import add_months, month_range
 
 BANDS = ["lo_80", "hi_80", "lo_95", "hi_95"]
 
@@ -150,40 +150,3 @@ def demand_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     ctx.store.save_reports(cycle_id, [report])
     log.info("week1_done", **{k: round(v, 4) for k, v in figures.items()})
     return {"horizon": horizon, "demand": figures, "reports": [report.model_dump()]}
-
-
-def consensus_proposal(ctx: CycleContext, cycle_id: str) -> pd.DataFrame:
-    """Sales input with the planners' overrides applied, split down to SKU × DC."""
-    layer = ctx.store.query("SELECT * FROM forecast_layers WHERE cycle_id = ? AND layer = 'sales_input'", [cycle_id])
-    overrides = ctx.store.query("SELECT * FROM overrides WHERE cycle_id = ? ORDER BY created_at, override_id", [cycle_id])
-    families = ctx.store.table("items").set_index("sku")["family"]
-    return layer.assign(qty=apply_overrides(layer, overrides, families))
-
-
-def consensus_view(ctx: CycleContext, cycle_id: str) -> dict:
-    """What the consensus gate shows: the layers side by side by family, scenarios and accuracy."""
-    layers = ctx.store.query(
-        "SELECT f.layer, i.family, SUM(f.qty) AS units FROM forecast_layers f JOIN items i USING (sku) "
-        "WHERE f.cycle_id = ? GROUP BY 1, 2", [cycle_id])
-    proposal = consensus_proposal(ctx, cycle_id)
-    proposal["family"] = proposal["sku"].map(ctx.store.table("items").set_index("sku")["family"])
-    side = layers.pivot(index="family", columns="layer", values="units").fillna(0.0)
-    side["consensus"] = proposal.groupby("family")["qty"].sum()
-    totals = {name: float(qty.sum()) for name, qty in scenarios(proposal["qty"], proposal).items()}
-    accuracy = ctx.store.query(
-        "SELECT evaluated_cycle, layer, MAX(CASE WHEN metric = 'wape' THEN value END) AS wape, "
-        "MAX(CASE WHEN metric = 'fva' THEN value END) AS fva FROM accuracy_history WHERE level = 'total' "
-        "GROUP BY 1, 2 ORDER BY 1, 2")
-    overrides = ctx.store.query("SELECT * FROM overrides WHERE cycle_id = ? ORDER BY created_at", [cycle_id])
-    return {
-        "layers": side.reset_index().to_dict("records"),
-        "scenarios": totals,
-        "accuracy": accuracy.to_dict("records"),
-        "overrides": overrides.astype(str).to_dict("records"),
-    }
-
-
-def adopt_consensus(ctx: CycleContext, cycle_id: str) -> None:
-    """The approved consensus: sales input and overrides as they stood when the gate approved."""
-    proposal = consensus_proposal(ctx, cycle_id)
-    ctx.store.replace("forecast_layers", proposal.drop(columns=["cycle_id", "layer"]), cycle_id=cycle_id, layer="consensus")

@@ -6,20 +6,21 @@ from __future__ import annotations
 import pandas as pd
 from langgraph.runtime import Runtime
 
-from agents.inventory_optimizer import INVENTORY_OPTIMIZER
-from agents.logistics_planner import LOGISTICS_PLANNER
-from agents.narrator import narrate
-from agents.supplier_relationship_manager import SUPPLIER_RELATIONSHIP_MANAGER
-from graph.context import CycleContext
-from graph.plan_inputs import SCENARIOS, abc_items, lead_times, plan_instance, scenario_demand
-from graph.state import CycleState
+from sop.agents.inventory_optimizer import INVENTORY_OPTIMIZER
+from sop.agents.logistics_planner import LOGISTICS_PLANNER
+from sop.agents.narrator import narrate
+from sop.agents.supplier_relationship_manager import SUPPLIER_RELATIONSHIP_MANAGER
+from sop.graph.context import CycleContext
+from sop.graph.plan_inputs import SCENARIOS, abc_items, lead_times, plan_instance, scenario_demand
+from sop.graph.state import CycleState
 from sop.log import get_logger
-from tools.gaps import SupplyGapsInput, gap_frame
-from tools.inventory import AbcXyzInput, ReorderCalcInput
-from tools.logistics import LogisticsPlanInput
-from tools.periods import add_months, to_timestamp
-from tools.supplier import SupplierScorecardInput
-from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult, binding_frame
+from sop.tools.periods import add_months, to_timestamp
+from sop.tools.supply.gaps import SupplyGapsInput, gap_frame
+from sop.tools.supply.inventory import AbcXyzInput, ReorderCalcInput
+from sop.tools.supply.logistics import LogisticsPlanInput
+from sop.tools.supply.supplier import SupplierScorecardInput
+from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult, binding_frame
+
 
 def _inventory_policy(ctx: CycleContext, state: CycleState, log) -> pd.DataFrame:
     """Safety stock and reorder points per SKU × DC, sized on the backtest forecast error."""

@@ -10,19 +10,19 @@ from pathlib import Path
 import pandas as pd
 from langgraph.runtime import Runtime
 
-from graph.context import CycleContext
-from graph.plan_inputs import plan_instance, stored_plan
-from graph.state import CycleState
+from sop.graph.context import CycleContext
+from sop.graph.plan_inputs import plan_instance, stored_plan
+from sop.graph.state import CycleState
 from sop.log import get_logger
-from sop.report import build_package
-from tools.finance import BudgetLine, FinanceInput, FinanceItem, FinanceRow
-from tools.forecasting import backtest_wape
-from tools.kpis import Accuracy, KpiInput
-from tools.periods import add_months
-from tools.recommendations import GapResolution, GapResolutionInput
-from tools.registry import run as run_tool
-from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult
-from tools.variance import HORIZON, TOTAL, VarianceInput, VarianceRow
+from sop.report.package import build_package
+from sop.tools.finance.kpis import Accuracy, KpiInput
+from sop.tools.finance.projection import BudgetLine, FinanceInput, FinanceItem, FinanceRow
+from sop.tools.finance.recommendations import GapResolution, GapResolutionInput
+from sop.tools.finance.variance import HORIZON, TOTAL, VarianceInput, VarianceRow
+from sop.tools.forecasting.demand_forecast import backtest_wape
+from sop.tools.periods import add_months
+from sop.tools.registry import run as run_tool
+from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
 
 def _finance_items(ctx: CycleContext) -> list[FinanceItem]:

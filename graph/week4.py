@@ -15,15 +15,15 @@ from pathlib import Path
 import pandas as pd
 from langgraph.runtime import Runtime
 
-from agents.logistics_planner import LOGISTICS_PLANNER
-from graph.context import CycleContext
-from graph.decisions import Decision, apply_decisions, company_facts, parse_decisions
-from graph.plan_inputs import plan_instance
-from graph.state import Approval, CycleState
-from graph.week2 import scenario_outputs
+from sop.agents.logistics_planner import LOGISTICS_PLANNER
+from sop.graph.context import CycleContext
+from sop.graph.decisions import Decision, apply_decisions, company_facts, parse_decisions
+from sop.graph.plan_inputs import plan_instance
+from sop.graph.state import Approval, CycleState
+from sop.graph.week2 import scenario_outputs
 from sop.log import get_logger
-from sop.report import build_package
-from tools.periods import to_timestamp
+from sop.report.package import build_package
+from sop.tools.periods import to_timestamp
 
 APPROVED = "approved"
 GAP_ACTIONS = 5  # the highest-ranked gaps of the published plan each get an action item

@@ -18,12 +18,12 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from graph.context import CycleContext
 from sop.config import Settings
-from sop.runner import Cycles
-from sop.sample_company import write_sample_company
+from sop.data.sample_company import write_sample_company
+from sop.graph.context import CycleContext
+from sop.graph.runner import Cycles
 from sop.store import Store
-from tools.periods import month_range
+from sop.tools.periods import month_range
 
 CYCLE, PLAN_CYCLE = "2026-11", "2026-10"
 HORIZON = month_range(CYCLE, 18)

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from tools.accuracy import accuracy_report
+from sop.tools.forecasting.accuracy import accuracy_report
 
 FAMILIES = pd.Series({"A": "tools", "B": "tools", "C": "garden"})
 MONTHS = ["2026-01", "2026-02"]

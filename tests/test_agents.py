@@ -11,19 +11,30 @@ import httpx
 import pytest
 import respx
 import structlog
+from chat_company import (
+    API,
+    CYCLE,
+    HORIZON,
+    SALES_INPUT_FACTOR,
+    SECRET,
+    SERIES,
+    Script,
+    completion,
+    error,
+    settings,
+    tool_results,
+)
 from langgraph.graph import END, START, StateGraph
 from typing_extensions import TypedDict
 
-from agents.base import AgentSpec
-from agents.demand_forecaster import DEMAND_FORECASTER
-from agents.models import RetryPolicy, UsageMeter, chat_model, retry_after_seconds
-from agents.narrator import mark_ungrounded, narrate, ungrounded_numbers
-from agents.offline import extract_args
-from agents.runtime import Limits
-from chat_company import (API, CYCLE, HORIZON, SALES_INPUT_FACTOR, SECRET, SERIES, Script, completion, error,
-                          settings, tool_results)
-from sop.commands.cycle import _record_usage
-from sop.conversation import ChatSession
+from sop.agents.base import AgentSpec
+from sop.agents.demand_forecaster import DEMAND_FORECASTER
+from sop.agents.models import RetryPolicy, UsageMeter, chat_model, retry_after_seconds
+from sop.agents.narrator import mark_ungrounded, narrate, ungrounded_numbers
+from sop.agents.offline import extract_args
+from sop.agents.runtime import Limits
+from sop.chat.conversation import ChatSession
+from sop.cli.cycle import _record_usage
 from sop.log import get_logger
 from sop.store import Store
 

@@ -16,16 +16,29 @@ import httpx
 import pytest
 import respx
 import structlog
+from chat_company import (
+    API,
+    CYCLE,
+    HORIZON,
+    PLAN_CYCLE,
+    SALES_INPUT_FACTOR,
+    SECRET,
+    SERIES,
+    Script,
+    completion,
+    env,
+    error,
+    settings,
+    tool_results,
+)
 from typer.testing import CliRunner
 
-from chat_company import (API, CYCLE, HORIZON, PLAN_CYCLE, SALES_INPUT_FACTOR, SECRET, SERIES, Script, completion,
-                          env, error, settings, tool_results)
-from graph.context import CycleContext
-from graph.week1 import consensus_view
-from sop.cli import app
-from sop.conversation import ChatSession
-from sop.runner import Cycles
+from sop.chat.conversation import ChatSession
+from sop.cli.app import app
+from sop.graph.context import CycleContext
+from sop.graph.runner import Cycles
 from sop.store import Store
+from sop.store.forecasts import consensus_view
 
 SOP = Path(sys.executable).with_name("sop")
 SPRING = "raise widgets 8 % in March and April for the spring promotion"
@@ -104,7 +117,7 @@ def test_an_override_proposal_confirmed_in_chat_shows_in_the_consensus_layers(ap
     cfg = settings(waiting_company, openai_api_key=SECRET)
     added = 0.08 * sum(sales_input(s, m) for s in ("WID-001", "WID-002") for m in WINDOW)
     with Store(cfg.db) as store:
-        before = {r["family"]: r for r in consensus_view(CycleContext(settings=cfg, store=store), CYCLE)["layers"]}
+        before = {r["family"]: r for r in consensus_view(store, CYCLE)["layers"]}
         chat = ChatSession(store, cfg, author="dana")
         shown = "\n".join(r.plain for r in chat.reply(
             "Widgets need 8 % more in March and April for the spring promotion") if hasattr(r, "plain"))
@@ -114,7 +127,7 @@ def test_an_override_proposal_confirmed_in_chat_shows_in_the_consensus_layers(ap
         assert "Store this override in the 2026-11 consensus as dana? (y/n)" in shown
 
         confirmed = chat.reply("y")
-        after = consensus_view(CycleContext(settings=cfg, store=store), CYCLE)
+        after = consensus_view(store, CYCLE)
     assert "Override 1 stored in the 2026-11 consensus by dana" in confirmed[0].plain and chat.pending is None
     widgets = next(r for r in after["layers"] if r["family"] == "widgets")
     assert widgets["consensus"] == pytest.approx(before["widgets"]["consensus"] + added)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import psycopg
@@ -16,7 +16,7 @@ import pytest
 from processes import Moment, SopProcess
 from typer.testing import CliRunner
 
-from sop.cli import app
+from sop.cli.app import app
 
 SERVER = os.environ.get("SOP_TEST_POSTGRES_URL")
 NO_SERVER = ("no PostgreSQL server: set SOP_TEST_POSTGRES_URL=postgresql://USER@HOST:PORT/DATABASE, or run "

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tools.cleansing import analog_forecast_profile, cleanse_history, launch_profile
-from tools.periods import month_range
+from sop.tools.forecasting.cleansing import analog_forecast_profile, cleanse_history, launch_profile
+from sop.tools.periods import month_range
 
 # A steady seller: about 100 units a month with ±10 units of noise, two years from 2024-01.
 NOISY = [100, 108, 93, 104, 97, 110, 91, 102, 99, 106, 94, 101,

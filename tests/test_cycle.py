@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sop.cli import app
-from sop.decision_log import verify_chain
+from sop.cli.app import app
 from sop.store import Store
+from sop.store.ledger import verify_chain
 
 POLICY = Path(__file__).resolve().parent.parent / "data" / "demo-policy.yaml"
 

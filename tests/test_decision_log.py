@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sop.decision_log import verify_chain
 from sop.store import Store
+from sop.store.ledger import verify_chain
 
 
 @pytest.fixture

@@ -7,9 +7,17 @@ import json
 
 import pytest
 
-from graph.decisions import (CompanyFacts, InvalidDecisions, apply_decisions, check_decisions, dump_decisions,
-                             load_decisions, parse_decisions, shift_curve)
-from tools.supply_plan import SupplyPlanInstance
+from sop.graph.decisions import (
+    CompanyFacts,
+    InvalidDecisions,
+    apply_decisions,
+    check_decisions,
+    dump_decisions,
+    load_decisions,
+    parse_decisions,
+    shift_curve,
+)
+from sop.tools.supply.supply_plan import SupplyPlanInstance
 
 FACTS = CompanyFacts(horizon=["2027-01", "2027-02", "2027-03", "2027-04"],
                      families={"K1": "kitchen", "K2": "kitchen", "W1": "widgets"},

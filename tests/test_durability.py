@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from processes import Moment, SopProcess
 
-from sop.decision_log import verify_chain
 from sop.store import Store
+from sop.store.ledger import verify_chain
 
 pytestmark = pytest.mark.slow
 

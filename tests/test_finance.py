@@ -6,8 +6,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tools.finance import BridgeInput, BudgetLine, FinanceInput, FinanceItem, financial_projection, margin_bridge
-from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult
+from sop.tools.finance.projection import (
+    BridgeInput,
+    BudgetLine,
+    FinanceInput,
+    FinanceItem,
+    financial_projection,
+    margin_bridge,
+)
+from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
 PERIODS = ["2027-01", "2027-02"]
 

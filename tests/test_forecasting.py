@@ -10,12 +10,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sop.commands.forecast import forecast
-from tools import metrics
-from tools.forecasting import ForecastInput, DemandPoint, forecast_demand, forecast_frame
-from tools.intermittent import classify_demand
-from tools.periods import month_of_number
-from tools.seasonality import stl_explain
+from sop.cli.forecast import forecast
+from sop.tools.forecasting import metrics
+from sop.tools.forecasting.demand_forecast import DemandPoint, ForecastInput, forecast_demand, forecast_frame
+from sop.tools.forecasting.intermittent import classify_demand
+from sop.tools.forecasting.seasonality import stl_explain
+from sop.tools.periods import month_of_number
 
 SEASON = np.array([0.7, 0.8, 1.0, 1.1, 1.3, 1.4, 1.3, 1.1, 1.0, 0.9, 0.8, 0.6])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.gaps import SupplyGapsInput, supply_gaps
-from tools.supply_plan import SupplyPlanInstance, solve_supply_plan
+from sop.tools.supply.gaps import SupplyGapsInput, supply_gaps
+from sop.tools.supply.supply_plan import SupplyPlanInstance, solve_supply_plan
 
 
 def _instance(peak_demand: float) -> SupplyPlanInstance:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tools.hierarchy import (
+from sop.tools.forecasting.hierarchy import (
     METHODS,
     aggregate,
     hierarchy_nodes,

@@ -10,7 +10,7 @@ from stockpyl.eoq import economic_order_quantity as sp_eoq
 from stockpyl.eoq import economic_production_quantity as sp_epq
 from stockpyl.newsvendor import newsvendor_normal
 
-from tools.inventory import (
+from sop.tools.supply.inventory import (
     AbcXyzInput,
     AbcXyzItem,
     DemandProfile,

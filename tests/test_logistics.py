@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from tools.logistics import Lane, LogisticsPlanInput, Shipment, logistics_plan
+from sop.tools.supply.logistics import Lane, LogisticsPlanInput, Shipment, logistics_plan
 
 PERIODS = ["2027-01", "2027-02", "2027-03"]
 LANES = [

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import sop.store as store_module
-from sop.cli import app
-from sop.decision_log import GENESIS_HASH, entry_hash, verify_chain
-from sop.plans import plan_diff
+import sop.store.database as store_module
+from sop.cli.app import app
+from sop.report.plans import plan_diff
 from sop.store import PlanNotFound, PlanTampered, PublishedPlanImmutable, Store
+from sop.store.ledger import GENESIS_HASH, entry_hash, verify_chain
 
 SHIPMENTS = [("A1", "D1", "2026-11", 100.0), ("A1", "D1", "2026-12", 120.0), ("A2", "D2", "2026-11", 40.0)]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.policy import load_policy
+from sop.graph.policy import load_policy
 
 POLICY = """
 name: nightly

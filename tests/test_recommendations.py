@@ -8,13 +8,20 @@ in January for February and loses 50 units in March: 500 of margin at risk.
 from __future__ import annotations
 
 import pytest
+from pagecheck import chart_problems
 
-from sop.pagecheck import chart_problems
-from tools.finance import FinanceItem
-from tools.recommendations import (
-    Bindings, GapResolutionInput, LeverTerms, Lever, Promotion, apply_lever, promotion_levers, resolve_gaps,
+from sop.tools.finance.projection import FinanceItem
+from sop.tools.finance.recommendations import (
+    Bindings,
+    GapResolutionInput,
+    Lever,
+    LeverTerms,
+    Promotion,
+    apply_lever,
+    promotion_levers,
+    resolve_gaps,
 )
-from tools.supply_plan import SupplyPlanInstance, solve_supply_plan
+from sop.tools.supply.supply_plan import SupplyPlanInstance, solve_supply_plan
 
 PERIODS = ["2027-01", "2027-02", "2027-03"]
 ITEMS = [FinanceItem(sku="A", family="widgets", price=20, unit_cost=10)]

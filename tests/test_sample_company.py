@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sop.sample_company import write_sample_company
-from sop.schema import FAMILY_REFERENCES, TABLES, TABLES_BY_NAME
+from sop.data.sample_company import write_sample_company
+from sop.store.schema import FAMILY_REFERENCES, TABLES, TABLES_BY_NAME
 
 MONTH_COUNT = 36
 

@@ -17,13 +17,13 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from sop.cli import app
-from sop.commands.chat import completions
+from sop.chat.slash import COMMANDS, SlashResult, SlashUsageError, dispatch
+from sop.chat.textchart import fan_chart
+from sop.cli.app import app
+from sop.cli.chat import completions
 from sop.config import Settings
-from sop.sample_company import write_sample_company
-from sop.slash import COMMANDS, SlashResult, SlashUsageError, dispatch
+from sop.data.sample_company import write_sample_company
 from sop.store import Store
-from sop.textchart import fan_chart
 
 CYCLE = "2026-11"
 DAYS_PER_MONTH = 365.25 / 12

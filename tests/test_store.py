@@ -9,8 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sop.schema import TABLES, Table
-from sop.store import MIGRATIONS, DataError, Store
+from sop.store import DataError, Store
+from sop.store.database import MIGRATIONS
+from sop.store.schema import TABLES, Table
 
 Edit = Callable[[Path], None]
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from tools.supplier import (
+from sop.tools.supply.supplier import (
     DeliveryRecord,
     ItemSource,
     ScorecardWeights,

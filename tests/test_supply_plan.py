@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from bench.supply_plan import generate_instance
 from bench.supply_plan_direct import solve_direct
-from tools.supply_plan import SupplyPlanInstance, SupplyPlanResult, solve_supply_plan
+from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult, solve_supply_plan
 
 MONTHS = ["2027-01", "2027-02", "2027-03"]
 

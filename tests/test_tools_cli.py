@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sop.cli import app
+from sop.cli.app import app
 
 EXAMPLE = Path(__file__).parent / "data" / "supply_plan_example.json"
 
@@ -52,5 +52,5 @@ def test_the_served_graph_has_no_checkpointer():
     config = json.loads((Path(__file__).parent.parent / "langgraph.json").read_text())
     module, name = config["graphs"]["sop_cycle"].split(":")
     assert module == "./graph/cycle.py"
-    from graph.cycle import cycle_graph
+    from sop.graph.cycle import cycle_graph
     assert name == "cycle_graph" and cycle_graph.checkpointer is None

@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from tools.finance import FinanceItem, FinanceRow
-from tools.kpis import KpiInput, OrderLine, kpi_scorecard, otif
-from tools.variance import Comparison, VarianceInput, compare, financial_variances
+from sop.tools.finance.kpis import KpiInput, OrderLine, kpi_scorecard, otif
+from sop.tools.finance.projection import FinanceItem, FinanceRow
+from sop.tools.finance.variance import Comparison, VarianceInput, compare, financial_variances
 
 
 def _row(family: str, month: str, **money) -> FinanceRow:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from graph.context import CycleContext
-from graph.week1 import last_cycle_accuracy
 from sop.config import Settings
+from sop.graph.context import CycleContext
+from sop.graph.week1 import last_cycle_accuracy
 from sop.store import Store
 
 ITEMS = pd.Series({"A": "widgets", "B": "widgets"})

@@ -10,17 +10,17 @@ from types import SimpleNamespace
 import openpyxl
 import pandas as pd
 import pytest
+from pagecheck import check_package, find_chromium
 
-from graph.context import CycleContext
-from graph.plan_inputs import plan_instance
-from graph.week2 import scenario_outputs
-from graph.week3 import financial_review
 from sop.config import Settings
+from sop.graph.context import CycleContext
+from sop.graph.plan_inputs import plan_instance
+from sop.graph.week2 import scenario_outputs
+from sop.graph.week3 import financial_review
 from sop.log import get_logger
-from sop.pagecheck import check_package, find_chromium
+from sop.report.workbook import SHEETS
 from sop.store import Store
-from sop.workbook import SHEETS
-from tools.supply_plan import binding_frame, solve_supply_plan
+from sop.tools.supply.supply_plan import binding_frame, solve_supply_plan
 
 PERIOD = "2026-03"
 HORIZON = ["2026-03", "2026-04", "2026-05"]

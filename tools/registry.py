@@ -6,12 +6,15 @@ every caller validates the same way and gets the same JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import BaseModel
 
-from tools import finance, forecasting, gaps, inventory, kpis, logistics, recommendations, supplier, supply_plan, variance
+from sop.tools.finance import kpis, projection, recommendations, variance
+from sop.tools.forecasting import demand_forecast
+from sop.tools.supply import gaps, inventory, logistics, supplier, supply_plan
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class Tool:
 
 TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("demand-forecast", "Baseline forecast per series with 80/95 % intervals, model chosen by backtest",
-         forecasting.ForecastInput, forecasting.forecast_demand),
+         demand_forecast.ForecastInput, demand_forecast.forecast_demand),
     Tool("reorder-calc", "EOQ, safety stock, reorder point and order-up-to level per item",
          inventory.ReorderCalcInput, inventory.reorder_calc),
     Tool("abc-xyz", "ABC by revenue and XYZ by demand variability, with service targets per segment",
@@ -46,9 +49,9 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("supply-gaps", "Unmet demand, overloaded plants, safety-stock shortfall, binding limits and pre-build",
          gaps.SupplyGapsInput, gaps.supply_gaps),
     Tool("financial-projection", "Revenue, COGS, gross margin and inventory value by family and month vs budget",
-         finance.FinanceInput, finance.financial_projection),
+         projection.FinanceInput, projection.financial_projection),
     Tool("margin-bridge", "Budget gross margin to projected margin: volume, price/mix and cost steps",
-         finance.BridgeInput, finance.margin_bridge),
+         projection.BridgeInput, projection.margin_bridge),
     Tool("financial-variance", "Projection against budget and targets, flagged beyond a tolerance",
          variance.VarianceInput, variance.financial_variances),
     Tool("kpi-scorecard", "Last month's MAPE/WAPE, plan attainment, days on hand, OTIF, margin and working capital vs target",

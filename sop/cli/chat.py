@@ -1,0 +1,149 @@
+"""`sop chat` and `sop ask`: slash commands and questions to the agents, in a REPL with history
+and completion, or one at a time for scripts (`--json` prints the figures behind the answer).
+
+Free text goes to the agents (`sop.conversation`): with a language model when one is configured,
+with the offline model otherwise, so chat works either way."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import RenderableType
+from rich.text import Text
+
+from sop.agents.coordinator import UnknownAgent
+from sop.agents.roster import AGENTS
+from sop.chat.conversation import ChatSession, override_command, render
+from sop.chat.slash import COMMANDS, SlashError, SlashUsageError, dispatch
+from sop.cli.common import console, fail, open_store, settings
+from sop.config import Settings
+from sop.store import Store
+
+try:
+    import readline
+except ImportError:  # Windows has no readline; the REPL then runs without history and completion
+    readline = None
+
+PROMPT = "sop> "
+QUIT = ("/quit", "/exit")
+MENTIONS = tuple(f"@{name}" for name in AGENTS)
+
+FreeTextHandler = Callable[[str], list[RenderableType]]
+
+
+def completions(text: str) -> list[str]:
+    """Slash commands and agent mentions that start with what was typed."""
+    return [w for w in (*(f"/{name}" for name in COMMANDS), *QUIT, *MENTIONS) if w.startswith(text)]
+
+
+def respond(store: Store, cfg: Settings, line: str, free_text: FreeTextHandler) -> list[RenderableType]:
+    """What the REPL shows for one line: a slash command's answer, or the free-text handler's."""
+    if line.startswith("/"):
+        return dispatch(store, line, cfg).renderables
+    return free_text(line)
+
+
+@contextmanager
+def line_editing(history: Path) -> Iterator[None]:
+    """Tab completion and a history file that outlives the session, where readline exists."""
+    if readline is None:
+        yield
+        return
+    readline.set_completer_delims(" \t\n")
+    readline.set_completer(lambda text, state: (completions(text)[state:] or [None])[0])
+    libedit = "libedit" in (readline.__doc__ or "")
+    readline.parse_and_bind("bind ^I rl_complete" if libedit else "tab: complete")
+    if history.is_file():
+        readline.read_history_file(history)
+    try:
+        yield
+    finally:
+        readline.write_history_file(history)
+
+
+def chat(
+    ctx: typer.Context,
+    history: Path = typer.Option(Path(".sop_history"), "--history", help="file that keeps the typed lines"),
+    author: str | None = typer.Option(None, "--as", help="who is chatting (team file); confirms overrides"),
+) -> None:
+    """Ask the planning tools and the agents in a REPL: /help lists the slash commands, @name
+    addresses an agent, y/n answers an override proposal, /quit or Ctrl-D leaves."""
+    cfg = settings(ctx)
+    with open_store(ctx) as store, line_editing(history):
+        session = ChatSession(store, cfg, author=author)
+        console.print("sop chat: slash commands answer from the planning tools. /help lists them, /quit leaves.",
+                      highlight=False)
+        console.print(session.banner(), highlight=False)
+        try:
+            _loop(store, cfg, session)
+        finally:
+            session.close()
+
+
+def _loop(store: Store, cfg: Settings, session: ChatSession) -> None:
+    while True:
+        try:
+            line = input(PROMPT).strip()
+        except EOFError:
+            console.print()
+            return
+        except KeyboardInterrupt:
+            console.print()
+            continue
+        if line.lower() in QUIT:
+            return
+        if not line:
+            continue
+        try:
+            for renderable in respond(store, cfg, line, session.reply):
+                console.print(renderable)
+        except SlashError as exc:
+            console.print(Text(str(exc), style="red"))
+
+
+def ask(
+    ctx: typer.Context,
+    text: str = typer.Argument(..., help='a slash command, e.g. "/reorder-calc fasteners 98", or a question'),
+    as_json: bool = typer.Option(False, "--json", help="print the figures (or the agent's answer) as JSON"),
+) -> None:
+    """Run one slash command or ask the agents one question, for scripts. Exit code 2 for an
+    unknown command, agent or bad argument. An override proposal is shown, not stored."""
+    with open_store(ctx) as store:
+        if not text.strip().startswith("/"):
+            _ask_agents(store, settings(ctx), text, as_json)
+            return
+        try:
+            result = dispatch(store, text, settings(ctx))
+        except SlashUsageError as exc:
+            raise fail(str(exc), code=2) from exc
+        except SlashError as exc:
+            raise fail(str(exc)) from exc
+    if as_json:
+        typer.echo(json.dumps({"command": result.command, "figures": result.figures}, indent=2))
+        return
+    for renderable in result.renderables:
+        console.print(renderable)
+
+
+def _ask_agents(store: Store, cfg: Settings, text: str, as_json: bool) -> None:
+    session = ChatSession(store, cfg, scope="ask")
+    try:
+        turn = session.ask(text)
+    except UnknownAgent as exc:
+        raise fail(str(exc), code=2) from exc
+    finally:
+        usage = session.close()
+    proposal = session.pending
+    if as_json:
+        typer.echo(json.dumps({**turn.model_dump(mode="json"), "proposal": proposal, "usage": usage,
+                               "store_with": override_command(proposal) if proposal else None}, indent=2, default=str))
+        return
+    for renderable in render(turn, author=None, confirm=False):
+        console.print(renderable)
+    if proposal:
+        console.print(f"Not stored: confirm it in 'sop chat', or store it with\n  {override_command(proposal)}",
+                      highlight=False)

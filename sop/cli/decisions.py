@@ -1,0 +1,43 @@
+"""`sop decisions`: the hash-chained decision log; list its entries and verify that none was
+edited, removed or reordered."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from sop.cli.common import console, errors, open_store
+from sop.store.ledger import verify_chain
+
+app = typer.Typer(help="The decision log: list and verify it.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_entries(ctx: typer.Context, period: str | None = typer.Option(None, "--period", help="one cycle only")) -> None:
+    """Every decision: the gate, what was decided, by whom, when and why."""
+    with open_store(ctx) as store:
+        entries = store.query("SELECT seq, cycle_id, gate, attempt, decision, decided_by, decided_at, rationale "
+                              "FROM decisions WHERE ? IS NULL OR cycle_id = ? ORDER BY seq", [period, period])
+    if entries.empty:
+        console.print("The decision log is empty." if period is None else f"No decisions in the {period} cycle.")
+        return
+    table = Table(*entries.columns, title="Decision log")
+    for rec in entries.itertuples(index=False):
+        table.add_row(*[str(v) for v in rec])
+    console.print(table)
+
+
+@app.command("verify")
+def verify(ctx: typer.Context) -> None:
+    """Check the hash chain; names every entry that was edited, removed or reordered (exit 1)."""
+    with open_store(ctx) as store:
+        entries = store.query("SELECT * FROM decisions ORDER BY seq").to_dict("records")
+    problems = verify_chain(entries)
+    for problem in problems:
+        errors.print(f"[bold red]broken:[/] {problem}", highlight=False)
+    if problems:
+        errors.print("The decision log was changed after it was written; restore it from a backup "
+                     "and find out who changed it.", highlight=False)
+        raise typer.Exit(1)
+    last = f"; last hash {entries[-1]['hash'][:12]}…" if entries else ""
+    console.print(f"The decision log is intact: {len(entries)} entries{last}.")

@@ -1,0 +1,94 @@
+"""`sop plan`: the published plan versions; list them, show one, compare two.
+
+A version is published when a cycle's executive gate is approved and never changes after; a
+version whose rows were edited in the database is refused, not shown.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from sop.cli.common import console, fail, open_store
+from sop.report.plans import overlap_totals, plan_diff, plan_totals
+from sop.store import PlanNotFound, PlanTampered, Store
+
+app = typer.Typer(help="Published plan versions: list, show and compare them.", no_args_is_help=True)
+
+ByOpt = typer.Option("family", "--by", help="family, sku or month")
+CsvOpt = typer.Option(False, "--csv", help="every row as CSV on stdout, for a spreadsheet")
+
+
+def _table(title: str, frame: pd.DataFrame) -> Table:
+    table = Table(*frame.columns, title=title)
+    for rec in frame.itertuples(index=False):
+        table.add_row(*["" if pd.isna(v) else f"{v:,.1f}" if isinstance(v, float) else str(v) for v in rec])
+    return table
+
+
+def _version(store: Store, version: int | None) -> tuple[pd.DataFrame, pd.Series]:
+    """A version's rows and its row of `plan_versions`; refuses unknown and tampered versions."""
+    try:
+        plan = store.published_plan(version)
+    except (PlanNotFound, PlanTampered) as exc:
+        raise fail(str(exc)) from exc
+    versions = store.plan_versions().set_index("version")
+    return plan, versions.loc[version if version is not None else versions.index.max()]
+
+
+def _check_by(by: str) -> None:
+    if by not in ("family", "sku", "month"):
+        raise fail(f"--by must be family, sku or month, not {by!r}", code=2)
+
+
+@app.command("list")
+def list_versions(ctx: typer.Context) -> None:
+    """Every published version: its cycle, scenario, approver and time."""
+    with open_store(ctx) as store:
+        versions = store.plan_versions()
+    if versions.empty:
+        console.print("No plan version is published yet; approving a cycle's executive gate publishes one.")
+        return
+    console.print(_table("Published plan versions", versions))
+
+
+@app.command("show")
+def show(ctx: typer.Context, version: int | None = typer.Argument(None, help="default: the latest"),
+         by: str = ByOpt, as_csv: bool = CsvOpt) -> None:
+    """Planned units (shipments into the DCs) of a version, per month by family, SKU or month."""
+    _check_by(by)
+    with open_store(ctx) as store:
+        plan, meta = _version(store, version)
+    totals = plan_totals(plan, by)
+    if as_csv:
+        totals.to_csv(sys.stdout, index=False)
+        return
+    console.print(f"Plan version {meta.name}: cycle {meta['cycle_id']}, scenario {meta['scenario']}, "
+                  f"approved by {meta['approved_by']} at {meta['published_at']}; {plan['qty'].sum():,.0f} units.")
+    console.print(_table(f"Units per month by {by}", totals))
+
+
+@app.command("diff")
+def diff(ctx: typer.Context, old: int = typer.Argument(..., help="the earlier version"),
+         new: int = typer.Argument(..., help="the later version"), by: str = ByOpt,
+         top: int = typer.Option(20, "--top", help="largest changes shown"), as_csv: bool = CsvOpt) -> None:
+    """What changed between two versions, per month by family, SKU or month, largest first."""
+    _check_by(by)
+    with open_store(ctx) as store:
+        old_plan, old_meta = _version(store, old)
+        new_plan, new_meta = _version(store, new)
+    changes = plan_diff(old_plan, new_plan, by).rename(columns={"units_old": f"v{old}", "units_new": f"v{new}"})
+    if as_csv:
+        changes.to_csv(sys.stdout, index=False)
+        return
+    before, after = overlap_totals(old_plan, new_plan)
+    console.print(f"Plan v{old} (cycle {old_meta['cycle_id']}) against v{new} (cycle {new_meta['cycle_id']}): "
+                  f"{before:,.0f} → {after:,.0f} units over the months both plan ({after - before:+,.0f}).")
+    if changes.empty:
+        console.print(f"No {by} and month changed by more than half a unit.")
+        return
+    console.print(_table(f"The {min(top, len(changes))} largest of {len(changes)} changes by {by} and month",
+                         changes.head(top)))

@@ -1,0 +1,27 @@
+"""`sop report`: rebuild the executive package of a cycle from the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from sop.cli.common import console, fail, open_store
+from sop.report.package import build_package
+
+
+def report(
+    ctx: typer.Context,
+    period: str | None = typer.Option(None, "--period", help="cycle month YYYY-MM; default: the latest cycle"),
+    out: Path = typer.Option(..., "--out", help="folder for executive-package.html and the CSVs"),
+) -> None:
+    """Write the executive package, decision log and approved plan of a cycle."""
+    with open_store(ctx) as store:
+        cycles = store.query("SELECT DISTINCT cycle_id FROM forecast_layers ORDER BY cycle_id DESC")
+        if cycles.empty:
+            raise fail("no cycle has run yet; start one with 'sop cycle run'")
+        cycle_id = period or cycles["cycle_id"].iloc[0]
+        if cycle_id not in set(cycles["cycle_id"]):
+            raise fail(f"there is no {cycle_id} cycle; cycles: {', '.join(cycles['cycle_id'])}")
+        page = build_package(store, cycle_id, cycle_id, out)
+    console.print(f"Executive package: {page}")

@@ -1,0 +1,194 @@
+"""The week-3 sections of the executive package: agenda, last month's performance, demand
+against capacity, inventory against target, the bridge to budget, the ranked gaps with their
+recommendations, and the decisions requested. Each reads one cycle from the store and returns
+HTML; every number is a stored tool output, or a tool (the margin bridge) run on one."""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+from sop.report.charts import bar_chart, line_chart, waterfall_chart
+from sop.report.html import table
+from sop.store import Store
+from sop.tools.finance.projection import BridgeInput, FinanceRow, margin_bridge
+
+AGENDA = (
+    ("performance", "Performance against last month's plan"),
+    ("forecast", "Consensus forecast"),
+    ("capacity", "Demand against capacity by family"),
+    ("inventory", "Inventory projection against targets"),
+    ("bridge", "Financial bridge to budget"),
+    ("gaps", "Gaps ranked by margin at risk, with recommendations"),
+    ("decisions", "Decisions requested"),
+)
+
+METRICS = {  # label, format of value and target
+    "mape": ("Forecast accuracy: MAPE", ".1%"),
+    "wape": ("Forecast accuracy: WAPE", ".1%"),
+    "plan_attainment": ("Plan attainment (shipped / planned)", ".1%"),
+    "days_on_hand": ("Inventory, days on hand", ",.1f"),
+    "otif": ("Customer service: OTIF", ".1%"),
+    "gross_margin": ("Gross margin vs budget", ",.0f"),
+    "gross_margin_pct": ("Gross margin %", ".1%"),
+    "working_capital": ("Working capital", ",.0f"),
+}
+
+
+def agenda() -> str:
+    items = "".join(f'<li><a href="#{key}">{escape(title)}</a></li>' for key, title in AGENDA)
+    return f'<ol class="agenda">{items}</ol>'
+
+
+def heading(key: str) -> str:
+    return f'<h2 id="{key}">{escape(dict(AGENDA)[key])}</h2>'
+
+
+def _fmt(value, spec: str) -> str:
+    return "" if value is None or pd.isna(value) else format(value, spec)
+
+
+def _spec(metric: str) -> str:
+    """Fractions as percentages, days with a decimal, currency and units whole."""
+    return METRICS.get(metric, (metric, ",.0f"))[1]
+
+
+def _status(row) -> tuple[str, str]:
+    """The word and CSS class of a KPI or variance row: on target, favourable or off target."""
+    if pd.isna(row.favourable):
+        return "no target", ""
+    if not row.flagged:
+        return "on target", "good"
+    return ("better than target", "good") if row.favourable else ("off target", "bad")
+
+
+def performance(store: Store, cycle_id: str) -> str:
+    """The key metrics of the month just closed against target, beside the last cycle's reading."""
+    kpis = store.query("SELECT * FROM kpis WHERE cycle_id = ?", [cycle_id])
+    if kpis.empty:
+        return "<p>No key metrics yet.</p>"
+    before = store.query("SELECT metric, value FROM kpis WHERE cycle_id = (SELECT MAX(cycle_id) FROM kpis "
+                         "WHERE cycle_id < ?)", [cycle_id]).set_index("metric")["value"]
+    rows, tones = [], []
+    for r in kpis.itertuples(index=False):
+        label, spec = METRICS.get(r.metric, (r.metric, ",.2f"))
+        word, tone = _status(r)
+        rows.append({"metric": label, "month": r.month, "value": _fmt(r.value, spec),
+                     "last cycle": _fmt(before.get(r.metric), spec), "target": _fmt(r.target, spec),
+                     "variance": _fmt(r.variance_pct, "+.1%"), "status": word, "source": r.source})
+        tones.append(tone)
+    frame = pd.DataFrame(rows)
+    return table(frame, tones={"status": pd.Series(tones)}) + _plan_vs_actual(store, cycle_id, kpis["month"].iloc[0])
+
+
+def _plan_vs_actual(store: Store, cycle_id: str, month: str) -> str:
+    """Units the last published plan put into the DCs in `month` against units shipped, by family."""
+    version = store.query("SELECT MAX(version) AS v FROM plan_versions WHERE cycle_id < ?", [cycle_id])["v"].iloc[0]
+    if pd.isna(version):
+        return '<p class="note">First cycle: no plan was published last month, so plan attainment starts next cycle.</p>'
+    rows = store.query(
+        "SELECT i.family, SUM(p.qty) AS planned FROM published_plan p JOIN items i USING (sku) "
+        "WHERE p.version = ? AND p.month = ? GROUP BY 1", [int(version), month]).merge(store.query(
+            "SELECT i.family, SUM(h.shipped_qty) AS shipped FROM demand_history h JOIN items i USING (sku) "
+            "WHERE h.month = ? GROUP BY 1", [month]), on="family", how="outer").fillna(0.0).sort_values("family")
+    rows["attainment"] = (rows["shipped"] / rows["planned"]).where(rows["planned"] > 0)
+    return (f"<h3>{escape(month)}: plan version {int(version)} against units shipped, by family</h3>"
+            + table(rows, {"planned": ",.0f", "shipped": ",.0f", "attainment": ".1%"}))
+
+
+def capacity_by_family(store: Store, cycle_id: str) -> str:
+    """Per family and month: demand against what the constrained plan supplies."""
+    lines = store.query(
+        "SELECT i.family, l.month, l.kind, SUM(l.qty) AS qty FROM plan_lines l JOIN items i USING (sku) "
+        "WHERE l.cycle_id = ? AND l.scenario = 'base' AND l.kind IN ('demand', 'unmet') GROUP BY 1, 2, 3", [cycle_id])
+    if lines.empty:
+        return "<p>No supply plan yet.</p>"
+    wide = lines.pivot_table(index=["family", "month"], columns="kind", values="qty", fill_value=0.0)
+    wide = wide.reindex(columns=["demand", "unmet"], fill_value=0.0)
+    cards = []
+    for family, g in wide.groupby(level="family"):
+        months = [m for _, m in g.index]
+        lost = g["unmet"].sum()
+        note = f"{lost:,.0f} units lost" if lost > 0 else "all demand supplied"
+        cards.append(f'<div class="card"><h3>{escape(family)}: {escape(note)}</h3>'
+                     + bar_chart(months, {"demand": g["demand"].tolist(),
+                                          "supplied": (g["demand"] - g["unmet"]).tolist()},
+                                 f"{family}: demand against supply") + "</div>")
+    return '<div class="grid">' + "".join(cards) + "</div>"
+
+
+def inventory_against_target(store: Store, cycle_id: str) -> str:
+    """Projected days on hand per month against the target (base scenario, whole company)."""
+    doh = store.query("SELECT month, actual, reference FROM variances WHERE cycle_id = ? AND scenario = 'base' "
+                      "AND metric = 'days_on_hand' AND scope = 'total' AND month <> 'horizon' ORDER BY month",
+                      [cycle_id])
+    if doh.empty:
+        return ""
+    return ('<div class="card"><h3>Projected days on hand against the target</h3>'
+            + line_chart(doh["month"].tolist(), {"days on hand": doh["actual"].tolist(),
+                                                  "target": doh["reference"].tolist()}, "days on hand vs target")
+            + "</div>")
+
+
+def _finance_rows(store: Store, cycle_id: str) -> list[FinanceRow]:
+    fin = store.query("SELECT * FROM financials WHERE cycle_id = ? AND scenario = 'base'", [cycle_id])
+    return [FinanceRow.model_validate(r) for r in fin.astype(object).where(fin.notna(), None).to_dict("records")]
+
+
+def bridge(store: Store, cycle_id: str) -> str:
+    """The waterfall from budget margin to projected margin, and the variances outside tolerance."""
+    rows = _finance_rows(store, cycle_id)
+    if not rows:
+        return "<p>No financial projection yet.</p>"
+    steps = margin_bridge(BridgeInput(rows=rows)).steps
+    chart = waterfall_chart([(s.step, s.value) for s in steps], "gross margin bridge to budget")
+    flagged = store.query(
+        "SELECT metric, scope, basis, actual, reference, variance, variance_pct, favourable FROM variances "
+        "WHERE cycle_id = ? AND scenario = 'base' AND month = 'horizon' AND flagged ORDER BY scope = 'total' DESC, "
+        "ABS(variance_pct) DESC", [cycle_id])
+    for column in ("actual", "reference", "variance"):
+        flagged[column] = [_fmt(v, _spec(m)) for v, m in zip(flagged[column], flagged["metric"])]
+    flagged["variance_pct"] = flagged["variance_pct"].map(lambda v: _fmt(v, "+.1%"))
+    tones = pd.Series(["good" if f else "bad" for f in flagged["favourable"]])
+    flagged["favourable"] = flagged["favourable"].map({True: "favourable", False: "unfavourable"})
+    flagged = flagged.rename(columns={"variance_pct": "variance %", "favourable": "direction"})
+    return (f'<div class="grid"><div class="card">{chart}</div><div class="card"><p class="note">Volume: units sold minus budget units at the budget margin per '
+            "unit. Price/mix: standard margin of what is sold beyond that. Cost: standard cost of the units sold minus "
+            "what the plan spends (overtime, freight, holding, dearer routings, stock built ahead).</p>"
+            + table(pd.DataFrame({"step": [s.step for s in steps], "margin": [s.value for s in steps]}),
+                    {"margin": ",.0f"}) + "</div></div>"
+            "<h3>Variances outside the tolerance, over the horizon</h3>"
+            + (table(flagged, tones={"direction": tones}) if not flagged.empty else "<p>None.</p>"))
+
+
+def gaps_and_recommendations(store: Store, cycle_id: str) -> str:
+    gaps = store.query("SELECT rank, kind, subject, margin_at_risk, units, detail FROM margin_gaps "
+                       "WHERE cycle_id = ? ORDER BY rank LIMIT 10", [cycle_id])
+    recs = store.query(
+        "SELECT recommendation_id AS id, title, gap_ranks AS gaps, margin_recovered, cost, net_benefit, units, "
+        "months, risks FROM whatifs WHERE cycle_id = ? ORDER BY net_benefit DESC", [cycle_id])
+    if gaps.empty:
+        return "<p>No gaps with margin at risk.</p>"
+    recs["months"] = recs["months"].map(lambda m: _span(m.split(",")) if m else "")
+    tones = pd.Series(["good" if v > 0 else "bad" for v in recs["net_benefit"]])
+    money = ",.0f"
+    recs = recs.rename(columns={"margin_recovered": "margin recovered", "net_benefit": "net benefit",
+                                "units": "units served"})
+    return (table(gaps.rename(columns={"margin_at_risk": "margin at risk"}), {"margin at risk": money, "units": money})
+            + "<h3>Recommendations, each quantified by a what-if re-plan (scenarios; the base plan is unchanged)</h3>"
+            + (table(recs, {"margin recovered": money, "cost": money, "net benefit": money, "units served": money},
+                     tones={"net benefit": tones}) if not recs.empty else "<p>No lever applies to these gaps.</p>"))
+
+
+def _span(months: list[str]) -> str:
+    return months[0] if len(months) == 1 else f"{months[0]}…{months[-1]} ({len(months)})"
+
+
+def decisions_requested(store: Store, cycle_id: str) -> str:
+    asks = store.query("SELECT decision, detail FROM decision_requests WHERE cycle_id = ? ORDER BY seq", [cycle_id])
+    if asks.empty:
+        return "<p>No decisions requested yet.</p>"
+    items = "".join(f"<li><b>{escape(a.decision)}</b><br><span>{escape(a.detail)}</span></li>"
+                    for a in asks.itertuples(index=False))
+    return f'<ol class="asks">{items}</ol>'

@@ -1,0 +1,9 @@
+"""The planning store: every table, every migration and every line of SQL in sop.
+
+Callers open a `Store` and use its named reads and writes; nothing outside this package writes
+SQL.
+"""
+
+from sop.store.database import DataError, PlanNotFound, PlanTampered, PublishedPlanImmutable, Store
+
+__all__ = ["DataError", "PlanNotFound", "PlanTampered", "PublishedPlanImmutable", "Store"]

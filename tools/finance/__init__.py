@@ -1,0 +1,1 @@
+"""Finance: the plan in money, variances, key metrics and gap resolution by what-if re-plans."""

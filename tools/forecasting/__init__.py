@@ -1,0 +1,1 @@
+"""Forecasting: the per-series engine, cleansing, hierarchy reconciliation, consensus layers and accuracy."""

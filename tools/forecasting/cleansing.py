@@ -1,0 +1,392 @@
+"""Demand history cleansing: from what was ordered and shipped to the baseline demand to forecast.
+
+A forecast is only as good as the history it learns from. Shipments understate demand when
+stock ran out, promotions inflate it, and data errors add spikes. `cleanse_history` turns raw
+SKU × DC × month rows into an estimate of the true baseline demand (units per month) and lists
+every change it made with a reason a planner can check. Its four rules run in this order:
+
+1. **Gaps.** A month missing inside a series (between its first and last month) gets 0 demand:
+   no orders recorded means no demand.
+2. **Stockouts.** Demand starts from shipments. Where fewer units shipped than were ordered,
+   demand is taken as the orders, the unconstrained signal. Orders can be cut too (a month with
+   0 ordered and 0 shipped right after a stockout may be customers who did not bother); the
+   tool does not invent demand for such months: they stay 0, and no later rule raises a zero.
+3. **Promotions.** Months covered by a past promotion event (for its SKU, or for every SKU of
+   its family when it names none) are brought back to a local baseline: the median of the
+   same series' non-promotion months within ±3 months, after removing the family's seasonal
+   pattern (measured on months no market event moved, see `family_seasonality`). The ratio
+   of the month to that baseline is the estimated uplift, reported next to the event's
+   stated `uplift_pct`. A promotion month that came in below its baseline is raised to it
+   too (the baseline is the best estimate either way), except a month with no demand at all.
+   Lumpy intermittent series are left alone: a promotion cannot be told from their lumps.
+4. **Outliers.** What is left is compared, after removing seasonality, with the median of its
+   neighbours (±3 months, the month itself left out so that it cannot hide); a month further
+   than k robust standard deviations (1.4826 · MAD of the residuals, at least one unit;
+   k = 3.5 by default) is winsorised to that bound. In an intermittent series the non-zero
+   lumps are compared with their own median instead, and zeros are never outliers in any
+   series.
+
+`analog_forecast_profile` gives launches with short history a forecast shape borrowed from
+earlier launches in the same family.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.stats import trim_mean
+
+from sop.tools.periods import add_months, month_range
+
+OUTLIER_K = 3.5
+WINDOW = 3  # months either side for local baselines and rolling medians
+SEASON = 12  # months in a seasonal cycle
+MIN_RATIOS = 3  # series × years behind a calendar month's seasonal factor
+TRIM = 0.2  # share of ratios cut at each end before averaging them into a seasonal factor
+INTERMITTENT_ZERO_SHARE = 0.3  # a series with more zero months than this is intermittent
+MAD_TO_SD = 1.4826  # MAD of normal noise times this estimates its standard deviation
+MIN_SCALE = 1.0  # units: integer noise of slow movers is never an outlier
+SHORT_HISTORY_MONTHS = 12
+
+KEYS = ["sku", "dc", "month"]
+CLEANSED_COLUMNS = [*KEYS, "demand", "ordered_qty", "shipped_qty"]
+ADJUSTMENT_COLUMNS = [*KEYS, "kind", "before", "after", "uplift_pct", "event_id", "reason"]
+KIND_ORDER = ["gap", "stockout", "promotion", "outlier"]
+FORECAST_COLUMNS = ["sku", "dc", "month", "yhat"]
+
+
+def _units(x: float) -> str:
+    return f"{x:,.1f}".removesuffix(".0")
+
+
+def _percent(x: float) -> str:
+    return f"{x:+.0f} %"
+
+
+def _month_number(month: str) -> int:
+    """Months since year 0, so that differences between 'YYYY-MM' strings are month counts."""
+    return int(month[:4]) * 12 + int(month[5:7]) - 1
+
+
+def _adjustment(series_key: tuple[str, str], month: str, kind: str, before: float, after: float,
+                reason: str, uplift_pct: float = np.nan, event_id: str | None = None) -> dict:
+    sku, dc = series_key
+    return dict(sku=sku, dc=dc, month=month, kind=kind, before=before, after=after,
+                uplift_pct=uplift_pct, event_id=event_id, reason=reason)
+
+
+# --- rules 1 and 2: gaps and stockouts, on the whole frame ----------------------------------
+
+
+def fill_gaps(history: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """Add the months missing between each series' first and last month, with 0 demand.
+
+    The raw columns of an added month stay empty (NaN): nothing was recorded.
+    """
+    rows, adjustments = [], []
+    for key, series in history.groupby(["sku", "dc"], sort=True):
+        first, last = series["month"].min(), series["month"].max()
+        months = month_range(first, _month_number(last) - _month_number(first) + 1)
+        present = set(series["month"])
+        for month in months:
+            if month not in present:
+                rows.append(dict(sku=key[0], dc=key[1], month=month, ordered_qty=np.nan, shipped_qty=np.nan))
+                adjustments.append(_adjustment(
+                    key, month, "gap", np.nan, 0.0,
+                    "no row for this month inside the series: no orders recorded, demand taken as 0"))
+    raw = history[[*KEYS, "ordered_qty", "shipped_qty"]]
+    full = pd.concat([raw, pd.DataFrame(rows, columns=raw.columns)], ignore_index=True) if rows else raw.copy()
+    return full.sort_values(KEYS, ignore_index=True), adjustments
+
+
+def correct_stockouts(frame: pd.DataFrame) -> tuple[pd.Series, list[dict]]:
+    """Demand per row in units: shipments, or the orders where stock ran short of them."""
+    demand = frame["shipped_qty"].fillna(0.0).astype(float)
+    short = frame["shipped_qty"] < frame["ordered_qty"]
+    adjustments = [
+        _adjustment((r.sku, r.dc), r.month, "stockout", r.shipped_qty, r.ordered_qty,
+                    f"shipped {_units(r.shipped_qty)} of {_units(r.ordered_qty)} ordered: "
+                    f"demand taken as ordered {_units(r.ordered_qty)}")
+        for r in frame[short].itertuples(index=False)
+    ]
+    demand[short] = frame.loc[short, "ordered_qty"]
+    return demand, adjustments
+
+
+def event_cover(frame: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
+                types: tuple[str, ...] = ("promotion",)) -> pd.DataFrame:
+    """Per row of `frame`: the events of `types` covering it (ids joined by '+', '' if none) and
+    their combined stated uplift in percent (overlapping uplifts multiply, as in consensus)."""
+    event_ids = pd.Series("", index=frame.index)
+    factor = pd.Series(1.0, index=frame.index)
+    family = frame["sku"].map(families)
+    for ev in events[events["type"].isin(types)].itertuples(index=False):
+        in_window = (frame["month"] >= ev.start_month) & (frame["month"] <= ev.end_month)
+        target = frame["sku"] == ev.sku if isinstance(ev.sku, str) and ev.sku else family == ev.family
+        hit = in_window & target
+        event_ids[hit] = (event_ids[hit] + "+" + ev.event_id).str.lstrip("+")
+        factor[hit] *= 1.0 + ev.uplift_pct / 100.0
+    return pd.DataFrame({"event_id": event_ids, "stated_uplift_pct": (factor - 1.0) * 100.0})
+
+
+# --- rules 3 and 4: promotions and outliers, one series at a time ----------------------------
+
+
+def is_intermittent(demand: np.ndarray) -> bool:
+    """More than 30 % of months without demand: the series sells in lumps."""
+    return bool(np.mean(demand == 0) > INTERMITTENT_ZERO_SHARE)
+
+
+def ratio_to_trend(demand: np.ndarray, cover: pd.DataFrame) -> np.ndarray:
+    """Each month's demand over its trend, a centred 2×12 moving average; NaN where there is none.
+
+    `cover` (from `event_cover`) names the months a market event moved. The trend runs through
+    them with the event's stated effect divided out, so that a promoted peak neither inflates
+    the trend nor, if left out, lowers it (at 1/12 weight an error in the statement barely
+    moves it); those months get no ratio of their own. Intermittent series and series shorter
+    than two full years give no ratios: their months say little about the season.
+    """
+    ratio = np.full(len(demand), np.nan)
+    if len(demand) < 2 * SEASON or is_intermittent(demand):
+        return ratio
+    effect = 1.0 + cover["stated_uplift_pct"].to_numpy() / 100.0
+    underlying = np.divide(demand, effect, out=demand.copy(), where=effect > 0)
+    weights = np.r_[0.5, np.ones(SEASON - 1), 0.5] / SEASON
+    trend = np.convolve(underlying, weights, mode="valid")
+    middle = slice(SEASON // 2, len(demand) - SEASON // 2)
+    usable = (cover["event_id"] == "").to_numpy()[middle] & (trend > 0)
+    ratio[middle] = np.divide(demand[middle], trend, out=np.full(len(trend), np.nan), where=usable)
+    return ratio
+
+
+def family_seasonality(frame: pd.DataFrame, family: pd.Series, cover: pd.DataFrame) -> pd.Series:
+    """Each row's seasonal factor: its family's factor for the row's calendar month (mean 1).
+
+    A family's factor for a calendar month is the trimmed mean (middle 60 %) of its series'
+    ratios to trend over the years, leaving out months a market event moved (`cover`, from
+    `event_cover`). Pooling the family's series is what makes it robust: two or three years of
+    one SKU × DC cannot tell a season from a spike, and trimming keeps one series' spike out.
+    A calendar month with fewer than three ratios is interpolated from its neighbouring
+    months; a family with none at all is not seasonal (factor 1).
+    """
+    ratio = pd.Series(np.nan, index=frame.index)
+    for idx in frame.groupby(["sku", "dc"], sort=False).groups.values():
+        ratio[idx] = ratio_to_trend(frame.loc[idx, "demand"].to_numpy(dtype=float), cover.loc[idx])
+    month_of_year = frame["month"].str[5:7].astype(int)
+    by_month = ratio.dropna().groupby([family, month_of_year])
+    typical = by_month.agg(lambda r: trim_mean(r, TRIM)).where(by_month.count() >= MIN_RATIOS)
+    table = typical.unstack().reindex(columns=range(1, SEASON + 1))
+    factors = {name: _fill_calendar(row.to_numpy(dtype=float)) for name, row in table.iterrows()}
+    return pd.Series([factors[f][m - 1] if f in factors else 1.0 for f, m in zip(family, month_of_year)],
+                     index=frame.index)
+
+
+def _fill_calendar(factors: np.ndarray) -> np.ndarray:
+    """Twelve factors with gaps filled by interpolation around the calendar, scaled to mean 1."""
+    known = ~np.isnan(factors)
+    if not known.any():
+        return np.ones(SEASON)
+    months = np.arange(SEASON)
+    filled = np.interp(months, months[known], factors[known], period=SEASON)
+    return filled / filled.mean()
+
+
+def remove_promotions(months: list[str], demand: np.ndarray, season: np.ndarray, promo: pd.DataFrame,
+                      series_key: tuple[str, str], window: int) -> tuple[np.ndarray, list[dict]]:
+    """Replace each promotion month by its local baseline (units); zero months stay zero."""
+    out = demand.copy()
+    adjustments = []
+    if is_intermittent(demand):
+        return out, adjustments
+    covered = (promo["event_id"] != "").to_numpy()
+    level = np.divide(demand, season, out=np.zeros_like(demand), where=season > 0)
+    for i in np.flatnonzero(covered):
+        lo, hi = max(0, i - window), min(len(demand), i + window + 1)
+        neighbours = [j for j in range(lo, hi) if not covered[j]]
+        if not neighbours:
+            continue
+        baseline = float(np.median(level[neighbours]) * season[i])
+        if baseline == 0 or demand[i] == 0:
+            continue
+        uplift = (demand[i] / baseline - 1.0) * 100.0
+        event_id, stated = promo["event_id"].iloc[i], promo["stated_uplift_pct"].iloc[i]
+        adjustments.append(_adjustment(
+            series_key, months[i], "promotion", float(demand[i]), baseline,
+            f"promotion {event_id} (stated {_percent(stated)}): {_units(demand[i])} against a "
+            f"baseline of {_units(baseline)} is {_percent(uplift)}; demand taken as the baseline "
+            f"{_units(baseline)}",
+            uplift_pct=uplift, event_id=event_id))
+        out[i] = baseline
+    return out, adjustments
+
+
+def outlier_bounds(level: np.ndarray, intermittent: bool, window: int,
+                   k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(reference, lower, upper) per month, in deseasonalised units.
+
+    Regular series: the median of the ±`window` neighbours, ± k robust standard deviations of
+    the residuals. Intermittent series: the median of the non-zero lumps, ± k robust deviations
+    of the lumps.
+    """
+    if intermittent:
+        lumps = level[level > 0]
+        reference = np.full(len(level), np.median(lumps))
+        residual = lumps - reference[0]
+    else:
+        padded = np.pad(level, window, constant_values=np.nan)
+        neighbours = np.delete(sliding_window_view(padded, 2 * window + 1), window, axis=1)
+        reference = np.nanmedian(neighbours, axis=1)
+        residual = level - reference
+    scale = max(MAD_TO_SD * float(np.median(np.abs(residual - np.median(residual)))), MIN_SCALE)
+    return reference, reference - k * scale, reference + k * scale
+
+
+def winsorise_outliers(months: list[str], demand: np.ndarray, season: np.ndarray, series_key: tuple[str, str],
+                       window: int, k: float) -> tuple[np.ndarray, list[dict]]:
+    """Cap non-zero months beyond the robust bounds at the bound (units)."""
+    out = demand.copy()
+    adjustments = []
+    intermittent = is_intermittent(demand)
+    level = np.divide(demand, season, out=np.zeros_like(demand), where=season > 0)
+    if np.count_nonzero(level) < 2 * window + 1:
+        return out, adjustments
+    reference, lower, upper = outlier_bounds(level, intermittent, window, k)
+    for i in np.flatnonzero((level > 0) & ((level > upper) | (level < lower))):
+        capped = float(np.clip(level[i], max(lower[i], 0.0), upper[i]) * season[i])
+        side = "above" if level[i] > upper[i] else "below"
+        adjustments.append(_adjustment(
+            series_key, months[i], "outlier", float(demand[i]), capped,
+            f"demand {_units(demand[i])} is more than {k:g} robust deviations {side} the expected "
+            f"{_units(reference[i] * season[i])}: capped at {_units(capped)}"))
+        out[i] = capped
+    return out, adjustments
+
+
+# --- the whole history ------------------------------------------------------------------------
+
+
+def cleanse_history(history: pd.DataFrame, events: pd.DataFrame, items: pd.DataFrame,
+                    outlier_k: float = OUTLIER_K, window: int = WINDOW) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Baseline demand per SKU × DC × month, and the list of changes that produced it.
+
+    `history`: sku, dc, month ('YYYY-MM'), ordered_qty, shipped_qty (units). `events`:
+    event_id, type, family, sku (may be empty), start_month, end_month, uplift_pct (percent).
+    `items`: sku, family. The rules are in the module docstring.
+
+    Returns (cleansed, adjustments). cleansed: sku, dc, month, demand (units), ordered_qty,
+    shipped_qty. adjustments, one row per change: sku, dc, month, kind ('gap', 'stockout',
+    'promotion' or 'outlier'), before and after (units of demand; before is NaN for a gap),
+    uplift_pct (estimated, promotions only), event_id (promotions only), reason.
+    """
+    families = items.set_index("sku")["family"]
+    unknown = sorted(set(history["sku"]) - set(families.index))
+    if unknown:
+        raise ValueError(f"demand history names SKUs {unknown[:5]} that are not in the item master (items.csv)")
+    frame, adjustments = fill_gaps(history)
+    demand, stockouts = correct_stockouts(frame)
+    adjustments += stockouts
+    frame["demand"] = demand
+    promo = event_cover(frame, events, families)
+    every_event = event_cover(frame, events, families, types=tuple(events["type"].unique()))
+    seasonality = family_seasonality(frame, frame["sku"].map(families), every_event)
+    for key, idx in frame.groupby(["sku", "dc"], sort=False).groups.items():
+        months = frame.loc[idx, "month"].tolist()
+        series = frame.loc[idx, "demand"].to_numpy(dtype=float)
+        season = seasonality.loc[idx].to_numpy()
+        series, promotions = remove_promotions(months, series, season, promo.loc[idx], key, window)
+        series, outliers = winsorise_outliers(months, series, season, key, window, outlier_k)
+        frame.loc[idx, "demand"] = series
+        adjustments += promotions + outliers
+    return frame[CLEANSED_COLUMNS], _adjustment_frame(adjustments)
+
+
+def _adjustment_frame(adjustments: list[dict]) -> pd.DataFrame:
+    table = pd.DataFrame(adjustments, columns=ADJUSTMENT_COLUMNS)
+    order = table["kind"].map(KIND_ORDER.index)
+    return table.assign(_order=order).sort_values([*KEYS, "_order"]).drop(columns="_order").reset_index(drop=True)
+
+
+# --- launches ----------------------------------------------------------------------------------
+
+
+def _curves_by_age(demand: pd.DataFrame, launch: pd.Series, last_month: str) -> dict[tuple[str, str], np.ndarray]:
+    """Each SKU × DC's demand by months since its SKU's launch (index 0 = launch month), up to
+    `last_month`, with 0 where no row exists."""
+    curves = {}
+    for (sku, dc), series in demand.groupby(["sku", "dc"], sort=True):
+        start = _month_number(launch[sku])
+        ages = series["month"].map(_month_number) - start
+        curve = np.zeros(max(_month_number(last_month) - start + 1, 0))
+        keep = (ages >= 0).to_numpy()
+        curve[ages[keep].to_numpy()] = series["demand"].to_numpy(dtype=float)[keep]
+        curves[(sku, dc)] = curve
+    return curves
+
+
+def _sku_curves(curves: dict[tuple[str, str], np.ndarray]) -> dict[str, np.ndarray]:
+    totals: dict[str, np.ndarray] = {}
+    for (sku, _), curve in curves.items():
+        totals[sku] = totals.get(sku, 0) + curve
+    return totals
+
+
+def launch_profile(analog_curves: list[np.ndarray], observed: int, length: int) -> np.ndarray:
+    """The family's launch shape by months since launch, ages 0 .. length−1.
+
+    Each analog's curve is divided by its mean over the first `observed` months, so the profile
+    averages 1 over the months the new SKU has already sold; ages no analog has reached carry
+    the last known value (the mature level).
+    """
+    total, count = np.zeros(length), np.zeros(length)
+    for curve in analog_curves:
+        reach = min(len(curve), length)
+        total[:reach] += curve[:reach] / curve[:observed].mean()
+        count[:reach] += 1
+    mean = np.divide(total, count, out=np.full(length, np.nan), where=count > 0)
+    return pd.Series(mean).ffill().to_numpy()
+
+
+def analog_forecast_profile(demand: pd.DataFrame, items: pd.DataFrame, horizon: int = 18,
+                            short_history: int = SHORT_HISTORY_MONTHS) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A forecast for SKUs with fewer than `short_history` months since launch, from analog SKUs.
+
+    `demand`: sku, dc, month, demand (units, e.g. the cleansed history). `items`: sku, family,
+    launch_month (empty for established items; their first month of history stands in).
+    Analogs are the other SKUs of the same family that have a launch_month, have been on sale
+    longer than the new SKU, and sold something in their first months. The forecast of each
+    DC is the family's launch profile (see `launch_profile`) times that DC's mean demand since
+    launch, for the `horizon` months after the last history month. SKUs without analogs are
+    left out: the statistical model's short-series regime covers them.
+
+    Returns (forecast: sku, dc, month, yhat in units per month; analogs: sku, analog,
+    analog_months, the analog's months of history since its launch).
+    """
+    last_month = demand["month"].max()
+    first_seen = demand.groupby("sku")["month"].min()
+    master = items.set_index("sku")
+    launch_months = master["launch_month"].replace("", np.nan).dropna()
+    launch = launch_months.reindex(first_seen.index).fillna(first_seen)
+    months_since = launch.map(lambda m: _month_number(last_month) - _month_number(m) + 1)
+    curves = _curves_by_age(demand, launch, last_month)
+    sku_curves = _sku_curves(curves)
+    launched = set(launch_months.index) & set(first_seen.index)
+    forecasts, analogs = [], []
+    for sku in sorted(months_since[(months_since >= 1) & (months_since < short_history)].index):
+        observed = int(months_since[sku])
+        family_analogs = sorted(
+            other for other in launched
+            if other != sku and master.at[other, "family"] == master.at[sku, "family"]
+            and months_since[other] > observed and sku_curves[other][:observed].mean() > 0
+        )
+        if not family_analogs:
+            continue
+        profile = launch_profile([sku_curves[a] for a in family_analogs], observed, observed + horizon)
+        future_months = month_range(add_months(last_month, 1), horizon)
+        for (curve_sku, dc), curve in curves.items():
+            if curve_sku == sku:
+                forecasts.append(pd.DataFrame({"sku": sku, "dc": dc, "month": future_months,
+                                               "yhat": curve[:observed].mean() * profile[observed:]}))
+        analogs += [dict(sku=sku, analog=a, analog_months=int(months_since[a])) for a in family_analogs]
+    forecast = pd.concat(forecasts, ignore_index=True) if forecasts else pd.DataFrame(columns=FORECAST_COLUMNS)
+    return forecast, pd.DataFrame(analogs, columns=["sku", "analog", "analog_months"])

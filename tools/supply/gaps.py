@@ -1,0 +1,243 @@
+"""The gaps week 2 reports from an optimal supply plan (the last section of SUPPLY_PLAN.md).
+
+Each gap is a pure function of the instance and its `SupplyPlanResult`: lost demand by SKU,
+family and month (units and revenue at risk), plant months loaded to 95 % or more of regular
+plus overtime hours, safety-stock shortfall, supplier/lane/storage limits the plan runs into
+(with shadow prices), and the seasonal pre-build: stock above safety stock carried out of a
+normal month into a run of peak months. `ranked` lists them all by revenue at risk.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from sop.tools.supply.supply_plan import ZERO, BindingConstraint, SupplyPlanInstance, SupplyPlanResult
+
+PEAK_UTILISATION = 0.95  # share of regular + maximum overtime hours that makes a month a peak
+
+
+class SupplyGapsInput(BaseModel):
+    instance: SupplyPlanInstance
+    plan: SupplyPlanResult
+    prices: dict[str, float] | None = Field(None, description="currency per unit, by SKU")
+    families: dict[str, str] | None = Field(None, description="family of each SKU")
+
+
+class UnmetBySku(BaseModel):
+    sku: str
+    period: str
+    units: float = Field(description="demand lost in the month, all DCs")
+    revenue_at_risk: float | None = Field(description="units × price; None without prices")
+
+
+class UnmetByFamily(BaseModel):
+    family: str
+    period: str
+    units: float
+    revenue_at_risk: float | None
+
+
+class PlantLoad(BaseModel):
+    plant: str
+    period: str
+    used_hours: float = Field(description="production hours in the month")
+    available_hours: float = Field(description="regular plus maximum overtime hours")
+    utilisation: float = Field(description="used_hours / available_hours, 0.97 = 97 %")
+
+
+class SafetyStockGap(BaseModel):
+    sku: str
+    dc: str
+    period: str
+    target: float = Field(description="safety stock, units")
+    shortfall: float = Field(description="units below the target at the end of the month")
+
+
+class Prebuild(BaseModel):
+    """Units above safety stock, of SKUs made at plant `resource`, on hand at the end of the
+    normal month `period` just before the run of peak months that starts at `peak_start`."""
+
+    resource: str
+    period: str
+    peak_start: str
+    units: float
+
+
+class RankedGap(BaseModel):
+    """One line of the gap table; `value` is revenue at risk (currency), which only lost
+    demand carries, so the others follow it, largest `units` first."""
+
+    rank: int
+    kind: Literal["unmet", "plant_hours", "safety_stock", "supplier", "lane", "storage", "prebuild"]
+    subject: str
+    month: str
+    units: float
+    value: float
+    detail: str
+
+
+class SupplyGaps(BaseModel):
+    unmet: list[UnmetBySku]
+    unmet_by_family: list[UnmetByFamily]
+    plant_overload: list[PlantLoad]
+    safety_stock: list[SafetyStockGap]
+    binding_limits: list[BindingConstraint]
+    prebuild: list[Prebuild]
+    ranked: list[RankedGap]
+
+
+def supply_gaps(payload: SupplyGapsInput) -> SupplyGaps:
+    """All gaps of an optimal plan. Prices turn lost units into revenue at risk; families add
+    the family roll-up ("unassigned" for SKUs without one)."""
+    instance, plan = payload.instance, payload.plan
+    if plan.status != "optimal":
+        raise ValueError(f"gaps need an optimal plan, but the plan is {plan.status!r}")
+    loads = plant_loads(instance, plan)
+    unmet = unmet_by_sku(plan, payload.prices)
+    by_family = unmet_by_family(unmet, payload.families) if payload.families is not None else []
+    overload = [load for load in loads if load.utilisation >= PEAK_UTILISATION]
+    shortfall = safety_stock_gaps(instance, plan)
+    limits = [b for b in plan.binding if b.family in ("supplier", "lane", "storage")]
+    ahead = prebuild(instance, plan, loads)
+    return SupplyGaps(
+        unmet=unmet,
+        unmet_by_family=by_family,
+        plant_overload=overload,
+        safety_stock=shortfall,
+        binding_limits=limits,
+        prebuild=ahead,
+        ranked=rank_gaps(by_family or unmet, overload, shortfall, limits, ahead),
+    )
+
+
+def unmet_by_sku(plan: SupplyPlanResult, prices: dict[str, float] | None) -> list[UnmetBySku]:
+    """Lost units per SKU and month, summed over DCs, with revenue at risk when priced."""
+    units: dict[tuple[str, str], float] = defaultdict(float)
+    for row in plan.unmet:
+        units[row.sku, row.period] += row.qty
+    missing = sorted({sku for sku, _ in units} - set(prices)) if prices is not None else []
+    if missing:
+        raise ValueError(f"no price for SKU(s) {missing}; add them to prices (currency per unit)")
+    return [
+        UnmetBySku(sku=sku, period=period, units=q,
+                   revenue_at_risk=q * prices[sku] if prices is not None else None)
+        for (sku, period), q in units.items()
+    ]  # fmt: skip
+
+
+def unmet_by_family(by_sku: list[UnmetBySku], families: dict[str, str]) -> list[UnmetByFamily]:
+    """The SKU roll-up summed per family and month."""
+    units: dict[tuple[str, str], float] = defaultdict(float)
+    revenue: dict[tuple[str, str], float | None] = defaultdict(float)
+    for row in by_sku:
+        key = (families.get(row.sku, "unassigned"), row.period)
+        units[key] += row.units
+        priced = revenue[key] is not None and row.revenue_at_risk is not None
+        revenue[key] = revenue[key] + row.revenue_at_risk if priced else None
+    return [
+        UnmetByFamily(family=family, period=period, units=q, revenue_at_risk=revenue[family, period])
+        for (family, period), q in units.items()
+    ]
+
+
+def plant_loads(instance: SupplyPlanInstance, plan: SupplyPlanResult) -> list[PlantLoad]:
+    """Production hours against regular plus maximum overtime, per plant and month."""
+    per_unit = {(r.sku, r.plant): r.hours_per_unit for r in instance.routings}
+    used: dict[tuple[str, str], float] = defaultdict(float)
+    for row in plan.production:
+        used[row.plant, row.period] += row.qty * per_unit[row.sku, row.plant]
+    return [
+        PlantLoad(plant=plant.plant, period=period, used_hours=used[plant.plant, period],
+                  available_hours=regular + overtime,
+                  utilisation=used[plant.plant, period] / (regular + overtime) if regular + overtime > 0 else 0.0)
+        for plant in instance.plants
+        for period, regular, overtime in zip(instance.periods, plant.regular_hours, plant.max_overtime_hours)
+    ]  # fmt: skip
+
+
+def safety_stock_gaps(instance: SupplyPlanInstance, plan: SupplyPlanResult) -> list[SafetyStockGap]:
+    targets = {(r.sku, r.dc): r.qty for r in instance.safety_stock}
+    return [
+        SafetyStockGap(sku=row.sku, dc=row.dc, period=row.period,
+                       target=targets[row.sku, row.dc], shortfall=row.qty)
+        for row in plan.ss_shortfall
+    ]  # fmt: skip
+
+
+def peak_months(plan: SupplyPlanResult, loads: list[PlantLoad]) -> dict[str, set[str]]:
+    """Months per plant that are short of hours: loaded to 95 % or more of regular plus
+    overtime, or with regular hours binding at a non-zero shadow price (the plan would pay
+    for one more hour, e.g. because it pre-builds to avoid dearer overtime)."""
+    peaks: dict[str, set[str]] = defaultdict(set)
+    for load in loads:
+        if load.utilisation >= PEAK_UTILISATION:
+            peaks[load.plant].add(load.period)
+    for b in plan.binding:
+        if b.family == "plant_hours" and b.shadow_price is not None and b.shadow_price < -ZERO:
+            peaks[b.keys["plant"]].add(b.period)
+    return peaks
+
+
+def prebuild(instance: SupplyPlanInstance, plan: SupplyPlanResult, loads: list[PlantLoad]) -> list[Prebuild]:
+    """Stock above safety stock at the end of a month that is not a peak of the plant making
+    the SKU while the next month is; a SKU made at several plants counts at the first of
+    them (in the order of `plants`) whose peak follows."""
+    peaks = peak_months(plan, loads)
+    periods = list(instance.periods)
+    next_month = dict(zip(periods, periods[1:]))
+    plants_of: dict[str, list[str]] = defaultdict(list)
+    for r in instance.routings:
+        plants_of[r.sku].append(r.plant)
+    order = {p.plant: i for i, p in enumerate(instance.plants)}
+    safety = {(r.sku, r.dc): r.qty for r in instance.safety_stock}
+    units: dict[tuple[str, str], float] = defaultdict(float)
+    for row in plan.inventory:
+        above = row.qty - safety.get((row.sku, row.dc), 0.0)
+        following = next_month.get(row.period)
+        ahead = [p for p in sorted(plants_of[row.sku], key=order.__getitem__)
+                 if following in peaks[p] and row.period not in peaks[p]]  # fmt: skip
+        if above > ZERO and ahead:
+            units[ahead[0], row.period] += above
+    return [
+        Prebuild(resource=plant, period=period, peak_start=next_month[period], units=q)
+        for (plant, period), q in sorted(units.items(), key=lambda kv: (kv[0][0], periods.index(kv[0][1])))
+    ]
+
+
+def rank_gaps(
+    unmet: list[UnmetByFamily] | list[UnmetBySku],
+    plant_overload: list[PlantLoad],
+    safety_stock: list[SafetyStockGap],
+    binding_limits: list[BindingConstraint],
+    prebuild: list[Prebuild],
+) -> list[RankedGap]:
+    """Every gap as one line, by revenue at risk, then units; lost demand is reported per
+    family when families are known, else per SKU."""
+    lines = (
+        [("unmet", getattr(u, "family", None) or u.sku, u.period, u.units, u.revenue_at_risk or 0.0,
+          "units of demand lost") for u in unmet]
+        + [("plant_hours", p.plant, p.period, p.used_hours, 0.0,
+            f"{p.utilisation:.0%} of {p.available_hours:g} regular + overtime hours") for p in plant_overload]
+        + [("safety_stock", f"{s.sku}@{s.dc}", s.period, s.shortfall, 0.0,
+            f"units below a safety stock of {s.target:g}") for s in safety_stock]
+        + [(b.family, "/".join(b.keys.values()), b.period, b.used, 0.0,
+            f"at its limit of {b.limit:g}; shadow price {b.shadow_price:g} per unit") for b in binding_limits]
+        + [("prebuild", p.resource, p.period, p.units, 0.0,
+            f"units above safety stock ahead of the peak from {p.peak_start}") for p in prebuild]
+    )  # fmt: skip
+    lines.sort(key=lambda line: (-line[4], -line[3]))
+    return [
+        RankedGap(rank=i, kind=kind, subject=subject, month=month, units=units, value=value, detail=detail)
+        for i, (kind, subject, month, units, value, detail) in enumerate(lines, start=1)
+    ]
+
+
+def gap_frame(gaps: SupplyGaps) -> pd.DataFrame:
+    """The ranked gaps as the `gaps` table's columns (rank, kind, subject, month, units, value,
+    detail)."""
+    columns = list(RankedGap.model_fields)
+    return pd.DataFrame([g.model_dump() for g in gaps.ranked], columns=columns)

@@ -1,0 +1,141 @@
+"""Lane capacity and cost of a shipment plan: which plant→DC lanes bind in which month.
+
+Volumes and capacities are in units per month, costs in currency. Shipment rows for the same
+lane and month are added up, so the supply plan's per-SKU shipments can be passed as they are.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated
+
+from pydantic import BaseModel, Field, model_validator
+
+from sop.tools.periods import MONTH_PATTERN
+
+Month = Annotated[str, Field(pattern=MONTH_PATTERN)]
+
+
+class Lane(BaseModel):
+    plant: str = Field(min_length=1)
+    dc: str = Field(min_length=1)
+    cost_per_unit: float = Field(ge=0, description="freight per unit shipped, currency")
+    capacity: list[Annotated[float, Field(ge=0)]] = Field(description="units per month, one per entry of `periods`")
+
+
+class Shipment(BaseModel):
+    plant: str = Field(min_length=1)
+    dc: str = Field(min_length=1)
+    period: Month
+    qty: float = Field(ge=0, description="units")
+
+
+class LogisticsPlanInput(BaseModel):
+    periods: list[Month] = Field(min_length=1, description="months 'YYYY-MM', in order")
+    lanes: list[Lane] = Field(min_length=1)
+    shipments: list[Shipment] = Field(default_factory=list)
+    binding_utilisation: float = Field(0.999, gt=0, le=1, description="a lane binds at or above this")
+    near_utilisation: float = Field(0.9, gt=0, le=1, description="a lane is near capacity at or above this")
+
+    @model_validator(mode="after")
+    def _references(self) -> LogisticsPlanInput:
+        if len(set(self.periods)) != len(self.periods):
+            raise ValueError(f"periods repeat a month: {self.periods}")
+        keys = [(lane.plant, lane.dc) for lane in self.lanes]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(f"lanes {repeated} are listed more than once; give one row per plant→dc")
+        for lane in self.lanes:
+            if len(lane.capacity) != len(self.periods):
+                raise ValueError(f"lane {lane.plant}→{lane.dc}: capacity has {len(lane.capacity)} values "
+                                 f"but there are {len(self.periods)} periods; give one per month")
+        known, months = set(keys), set(self.periods)
+        for row, s in enumerate(self.shipments):
+            if (s.plant, s.dc) not in known:
+                raise ValueError(f"shipment {row}: lane {s.plant}→{s.dc} is not among the lanes; add it or fix the row")
+            if s.period not in months:
+                raise ValueError(f"shipment {row}: period {s.period} is not among the periods {self.periods}")
+        if self.near_utilisation > self.binding_utilisation:
+            raise ValueError("near_utilisation must not exceed binding_utilisation")
+        return self
+
+
+class LaneMonth(BaseModel):
+    period: str
+    volume: float = Field(ge=0, description="units shipped")
+    capacity: float = Field(ge=0)
+    utilisation: float | None = Field(ge=0, description="volume / capacity; None when the lane is closed (0)")
+    cost: float = Field(ge=0)
+    binding: bool = Field(description="at the limit: utilisation ≥ binding_utilisation, or volume on a closed lane")
+    near_capacity: bool = Field(description="utilisation ≥ near_utilisation; includes binding months")
+    over_capacity: bool = Field(description="volume above capacity: the plan cannot ship")
+
+
+class LanePlan(BaseModel):
+    plant: str
+    dc: str
+    months: list[LaneMonth]
+    total_volume: float = Field(ge=0)
+    total_capacity: float = Field(ge=0)
+    utilisation: float | None = Field(ge=0, description="total volume / total capacity")
+    total_cost: float = Field(ge=0)
+    binding_months: int = Field(ge=0)
+
+
+class BindingLane(BaseModel):
+    plant: str
+    dc: str
+    period: str
+    volume: float
+    capacity: float
+    utilisation: float | None
+
+
+class LogisticsPlanOutput(BaseModel):
+    lanes: list[LanePlan]
+    binding: list[BindingLane] = Field(description="every lane-month at its limit, in lane then period order")
+    total_cost: float = Field(ge=0)
+
+
+def lane_month(period: str, volume: float, capacity: float, cost_per_unit: float,
+               binding_utilisation: float, near_utilisation: float) -> LaneMonth:
+    """Load of one lane in one month; a closed lane (capacity 0) binds only if something ships."""
+    utilisation = volume / capacity if capacity > 0 else None
+    at_limit = utilisation >= binding_utilisation if utilisation is not None else volume > 0
+    return LaneMonth(
+        period=period,
+        volume=volume,
+        capacity=capacity,
+        utilisation=utilisation,
+        cost=volume * cost_per_unit,
+        binding=at_limit,
+        near_capacity=at_limit or (utilisation is not None and utilisation >= near_utilisation),
+        over_capacity=volume > capacity,
+    )
+
+
+def logistics_plan(inp: LogisticsPlanInput) -> LogisticsPlanOutput:
+    """The `logistics-plan` tool: volume, utilisation and cost per lane and month, and what binds."""
+    volume: dict[tuple[str, str, str], float] = defaultdict(float)
+    for s in inp.shipments:
+        volume[(s.plant, s.dc, s.period)] += s.qty
+    plans, binding = [], []
+    for lane in inp.lanes:
+        months = [lane_month(period, volume[(lane.plant, lane.dc, period)], capacity, lane.cost_per_unit,
+                             inp.binding_utilisation, inp.near_utilisation)
+                  for period, capacity in zip(inp.periods, lane.capacity)]
+        total_volume = sum(m.volume for m in months)
+        total_capacity = sum(lane.capacity)
+        plans.append(LanePlan(
+            plant=lane.plant,
+            dc=lane.dc,
+            months=months,
+            total_volume=total_volume,
+            total_capacity=total_capacity,
+            utilisation=total_volume / total_capacity if total_capacity > 0 else None,
+            total_cost=sum(m.cost for m in months),
+            binding_months=sum(m.binding for m in months),
+        ))
+        binding += [BindingLane(plant=lane.plant, dc=lane.dc, period=m.period, volume=m.volume,
+                                capacity=m.capacity, utilisation=m.utilisation) for m in months if m.binding]
+    return LogisticsPlanOutput(lanes=plans, binding=binding, total_cost=sum(p.total_cost for p in plans))
