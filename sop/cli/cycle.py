@@ -24,6 +24,7 @@ from sop.graph.policy import load_policy
 from sop.graph.runner import CycleError, Cycles, Outcome, default_period
 from sop.graph.state import Gate
 from sop.log import get_logger
+from sop.store.forecasts import consensus_view
 
 app = typer.Typer(help="Run the monthly S&OP cycle and decide at its gates.", no_args_is_help=True)
 
