@@ -6,12 +6,22 @@ SOP    := $(VENV)/bin/sop
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := out/demo
 
-.PHONY: demo test lint bench clean package-check
+.PHONY: demo test lint wheel-check lock bench clean package-check
 
-$(STAMP): pyproject.toml
+# Dependencies at the tested versions of requirements.lock, then the project itself, editable.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,lint]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+# Pin what pyproject.toml's ranges resolve to today, after a dependency changed.
+lock:
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade -e '.[test,lint]'
+	(echo "# The tested versions of everything 'make' installs (pyproject.toml keeps the ranges)."; \
+	 echo "# Regenerate after changing a dependency: make lock"; \
+	 $(PY) -m pip freeze --exclude-editable | grep -iv '^sop[= @]' | sort -f) > requirements.lock
 
 # The sample company, one full cycle for the month after its history under the demo policy.
 demo: export SOP_DB = $(DEMO)/sop.duckdb
@@ -39,6 +49,10 @@ package-check: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+
+# The built wheel in a fresh venv outside the checkout runs the demo cycle through both gates.
+wheel-check: $(STAMP)
+	sh tests/wheel_check.sh $(PY)
 
 bench: $(STAMP)
 	$(PY) -m bench.cycle

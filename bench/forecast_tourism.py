@@ -86,7 +86,8 @@ def main() -> None:
     table = Table("method", "MASE", "sMAPE %", "95 % coverage", "wall s",
                   title=f"Tourism monthly: {history['unique_id'].nunique()} series, h = {HORIZON}")
     for r in rows:
-        table.add_row(r["method"], f"{r['MASE']:.3f}", f"{r['sMAPE %']:.2f}", f"{r['coverage 95']:.3f}", f"{r['seconds']:.1f}")
+        table.add_row(r["method"], f"{r['MASE']:.3f}", f"{r['sMAPE %']:.2f}", f"{r['coverage 95']:.3f}",
+                      f"{r['seconds']:.1f}")
     Console(width=140).print(table)
 
 

@@ -1,11 +1,62 @@
-"""Shared fixtures."""
+"""Shared fixtures, and two guards every test runs under: no real network, no developer settings."""
 
 from __future__ import annotations
 
 import csv
+import ipaddress
+import socket
 from pathlib import Path
 
 import pytest
+
+from sop.config import Settings
+
+# Where a subprocess's HTTP goes if it tries the network: a closed port on loopback.
+DEAD_PROXY = "http://127.0.0.1:9"
+
+
+def _loopback(address: object) -> bool:
+    """True for a Unix socket or a loopback host; names are resolved, so 'localhost' counts."""
+    if not isinstance(address, tuple):
+        return True
+    host = str(address[0])
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return all(ipaddress.ip_address(info[4][0]).is_loopback for info in socket.getaddrinfo(host, None))
+
+
+class RealNetworkRefused(RuntimeError):
+    """A test tried to reach beyond loopback; mock the endpoint with respx instead."""
+
+
+@pytest.fixture(autouse=True)
+def no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refuse every connection beyond loopback, in this process and (through the proxy
+    variables httpx and the OpenAI client honour) in the subprocesses a test starts."""
+    connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: object) -> None:
+        if not _loopback(address):
+            raise RealNetworkRefused(f"tests may not reach {address!r}; mock it with respx")
+        connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.setenv(name, DEAD_PROXY)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,::1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Settings come only from what a test passes: the developer's SOP_* and OPENAI_* variables
+    are removed and no `.env` is read, here or in a subprocess started from the test's folder."""
+    for field in Settings.model_fields.values():
+        if field.alias:
+            monkeypatch.delenv(field.alias, raising=False)
+    monkeypatch.setitem(Settings.model_config, "env_file", None)
+    monkeypatch.chdir(tmp_path)
 
 # A tiny company that satisfies every key, foreign key and family reference in `sop.schema`:
 # two suppliers, two items (families widgets and gadgets), two plants, two DCs.

@@ -10,10 +10,10 @@ from collections import defaultdict
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lp_instances import generate_instance
+from lp_reference import solve_direct
 from pydantic import ValidationError
 
-from bench.supply_plan import generate_instance
-from bench.supply_plan_direct import solve_direct
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult, solve_supply_plan
 
 MONTHS = ["2027-01", "2027-02", "2027-03"]

@@ -1,8 +1,8 @@
 """An independent formulation of the supply-plan LP: scipy.sparse matrix straight into highspy.
 
-It writes SUPPLY_PLAN.md literally (u and z for every SKU, DC and month, a safety-stock row even
+It writes docs/SUPPLY_PLAN.md literally (u and z for every SKU, DC and month, a safety-stock row even
 where the target is zero), with vectorised index arithmetic instead of PuLP expressions. The
-tests check that its optimum equals `tools.supply_plan.solve_supply_plan`'s; the benchmark uses
+tests check that its optimum equals `sop.tools.supply.supply_plan.solve_supply_plan`'s; the benchmark uses
 it as the speed reference for building and solving the same LP.
 """
 
