@@ -17,6 +17,7 @@ step() { echo "wheel-check: $*"; }
 
 step "building the wheel"
 "$python" -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$work/dist" "$repo"
+rm -rf "$repo/build"
 wheel=$(ls "$work"/dist/sop-*.whl)
 top=$("$python" -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); \
 names = [n for n in z.namelist() if n.endswith('.dist-info/top_level.txt')]; print(*z.read(names[0]).decode().split())" \
