@@ -23,13 +23,9 @@ from concurrent.futures import ProcessPoolExecutor
 from rich.console import Console
 from rich.table import Table
 
-from sop.tools.supply.supply_plan import (
-    SupplyPlanInstance,
-    build_model,
-    layout_of,
-    read_plan,
-    solve_model,
-)
+from sop.tools.supply.supply_plan import SupplyPlanInstance
+from sop.tools.supply.supply_plan_lp import build_model, layout_of, solve_model
+from sop.tools.supply.supply_plan_solve import read_plan
 from tests.lp_instances import generate_instance
 from tests.lp_reference import solve_direct
 

@@ -2,7 +2,7 @@
 
 It writes docs/SUPPLY_PLAN.md literally (u and z for every SKU, DC and month, a safety-stock row even
 where the target is zero), with vectorised index arithmetic instead of PuLP expressions. The
-tests check that its optimum equals `sop.tools.supply.supply_plan.solve_supply_plan`'s; the benchmark uses
+tests check that its optimum equals `sop.tools.supply.supply_plan_solve.solve_supply_plan`'s; the benchmark uses
 it as the speed reference for building and solving the same LP.
 """
 
@@ -15,7 +15,8 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from sop.tools.supply.supply_plan import HIGHS_OPTIONS, SupplyPlanInstance, layout_of
+from sop.tools.supply.supply_plan import SupplyPlanInstance
+from sop.tools.supply.supply_plan_lp import HIGHS_OPTIONS, layout_of
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sop.tools.supply.gaps import SupplyGapsInput, supply_gaps
-from sop.tools.supply.supply_plan import SupplyPlanInstance, solve_supply_plan
+from sop.tools.supply.supply_plan import SupplyPlanInstance
+from sop.tools.supply.supply_plan_solve import solve_supply_plan
 
 
 def _instance(peak_demand: float) -> SupplyPlanInstance:
@@ -49,7 +50,8 @@ def test_demand_beyond_capacity_is_lost_and_priced():
     assert gaps.unmet[0].revenue_at_risk == pytest.approx(200)
     assert len(gaps.plant_overload) == 3
     top = gaps.ranked[0]
-    assert (top.rank, top.kind, top.subject, top.month, top.value) == (1, "unmet", "widgets", "2027-03", pytest.approx(200))
+    assert (top.rank, top.kind, top.subject, top.month, top.value) == (
+        1, "unmet", "widgets", "2027-03", pytest.approx(200))
 
 
 def test_gaps_refuse_a_plan_that_is_not_optimal():

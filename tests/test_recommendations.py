@@ -10,18 +10,13 @@ from __future__ import annotations
 import pytest
 from pagecheck import chart_problems
 
+from sop.tools.finance.gap_resolution import resolve_gaps
+from sop.tools.finance.levers import Bindings, Lever, promotion_levers
 from sop.tools.finance.projection import FinanceItem
-from sop.tools.finance.recommendations import (
-    Bindings,
-    GapResolutionInput,
-    Lever,
-    LeverTerms,
-    Promotion,
-    apply_lever,
-    promotion_levers,
-    resolve_gaps,
-)
-from sop.tools.supply.supply_plan import SupplyPlanInstance, solve_supply_plan
+from sop.tools.finance.recommendations import GapResolutionInput, LeverTerms, Promotion
+from sop.tools.finance.whatifs import apply_lever
+from sop.tools.supply.supply_plan import SupplyPlanInstance
+from sop.tools.supply.supply_plan_solve import solve_supply_plan
 
 PERIODS = ["2027-01", "2027-02", "2027-03"]
 ITEMS = [FinanceItem(sku="A", family="widgets", price=20, unit_cost=10)]

@@ -14,7 +14,8 @@ from lp_instances import generate_instance
 from lp_reference import solve_direct
 from pydantic import ValidationError
 
-from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult, solve_supply_plan
+from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
+from sop.tools.supply.supply_plan_solve import solve_supply_plan
 
 MONTHS = ["2027-01", "2027-02", "2027-03"]
 
@@ -214,7 +215,8 @@ def small_instances(draw) -> SupplyPlanInstance:
         "periods": MONTHS[:n],
         "skus": [{"sku": s, "holding_cost": draw(st.integers(0, 3)), "unmet_penalty": draw(st.integers(0, 60)),
                   "ss_penalty": draw(st.integers(0, 20)),
-                  "material": {"supplier": "K1", "qty_per_unit": draw(st.integers(0, 3))} if draw(st.booleans()) else None}
+                  "material": ({"supplier": "K1", "qty_per_unit": draw(st.integers(0, 3))}
+                               if draw(st.booleans()) else None)}
                  for s in skus],
         "plants": [{"plant": p, "regular_hours": draw(months), "max_overtime_hours": draw(months),
                     "overtime_cost_per_hour": draw(st.integers(0, 30))} for p in plants],
@@ -267,7 +269,7 @@ def test_random_plans_balance_flow_and_respect_every_capacity(instance: SupplyPl
     per_unit = {(r.sku, r.plant): r.hours_per_unit for r in instance.routings}
     material = {k.sku: k.material.qty_per_unit for k in instance.skus if k.material}
     for i, m in enumerate(periods):
-        for (s, p), h in per_unit.items():
+        for s, p in per_unit:
             shipped = sum(t["shipments"][s, p, dc.dc, m] for dc in instance.dcs)
             assert t["production"][s, p, m] == pytest.approx(shipped, abs=TOL)
         for plant in instance.plants:

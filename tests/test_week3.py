@@ -20,7 +20,8 @@ from sop.graph.week3 import financial_review
 from sop.log import get_logger
 from sop.report.workbook import SHEETS
 from sop.store import Store
-from sop.tools.supply.supply_plan import binding_frame, solve_supply_plan
+from sop.tools.supply.supply_plan import binding_frame
+from sop.tools.supply.supply_plan_solve import solve_supply_plan
 
 PERIOD = "2026-03"
 HORIZON = ["2026-03", "2026-04", "2026-05"]

@@ -12,9 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from sop.tools.finance import kpis, projection, recommendations, variance
+from sop.tools.finance import gap_resolution, kpis, projection, recommendations, variance
 from sop.tools.forecasting import demand_forecast
-from sop.tools.supply import gaps, inventory, logistics, supplier, supply_plan
+from sop.tools.supply import gaps, inventory, logistics, supplier, supplier_scorecard, supply_plan, supply_plan_solve
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,11 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("service-sensitivity", "Safety-stock investment against cycle service level (90–99.5 %)",
          inventory.ServiceSensitivityInput, inventory.service_sensitivity),
     Tool("supplier-scorecard", "Supplier quality, delivery, cost and responsiveness scores, tiers, trends and risks",
-         supplier.SupplierScorecardInput, supplier.supplier_scorecard),
+         supplier.SupplierScorecardInput, supplier_scorecard.supplier_scorecard),
     Tool("logistics-plan", "Lane volume, cost and utilisation per month, and the lanes that bind",
          logistics.LogisticsPlanInput, logistics.logistics_plan),
     Tool("supply-plan", "The constrained supply-plan LP (docs/SUPPLY_PLAN.md), solved with HiGHS",
-         supply_plan.SupplyPlanInstance, supply_plan.solve_supply_plan),
+         supply_plan.SupplyPlanInstance, supply_plan_solve.solve_supply_plan),
     Tool("supply-gaps", "Unmet demand, overloaded plants, safety-stock shortfall, binding limits and pre-build",
          gaps.SupplyGapsInput, gaps.supply_gaps),
     Tool("financial-projection", "Revenue, COGS, gross margin and inventory value by family and month vs budget",
@@ -54,10 +54,11 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
          projection.BridgeInput, projection.margin_bridge),
     Tool("financial-variance", "Projection against budget and targets, flagged beyond a tolerance",
          variance.VarianceInput, variance.financial_variances),
-    Tool("kpi-scorecard", "Last month's MAPE/WAPE, plan attainment, days on hand, OTIF, margin and working capital vs target",
+    Tool("kpi-scorecard", "Last month's MAPE/WAPE, plan attainment, days on hand, OTIF, margin and working capital "
+                          "vs target",
          kpis.KpiInput, kpis.kpi_scorecard),
     Tool("gap-resolution", "Gaps ranked by margin at risk, with recommendations quantified by what-if re-plans",
-         recommendations.GapResolutionInput, recommendations.resolve_gaps),
+         recommendations.GapResolutionInput, gap_resolution.resolve_gaps),
 )}
 
 

@@ -20,6 +20,7 @@ holding, dearer routings and stock built ahead).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 import pandas as pd
@@ -85,7 +86,7 @@ class FinanceOutput(BaseModel):
     rows: list[FinanceRow]
 
 
-def _frame(rows: list[BaseModel], columns: list[str]) -> pd.DataFrame:
+def _frame(rows: Sequence[BaseModel], columns: list[str]) -> pd.DataFrame:
     """Plan rows as a frame whose last column (quantity or hours) is numeric even when empty."""
     frame = pd.DataFrame([r.model_dump() for r in rows], columns=columns)
     return frame.astype({columns[-1]: float})
@@ -111,11 +112,12 @@ def financial_projection(inp: FinanceInput) -> FinanceOutput:
     overtime = _frame(inp.plan.overtime, ["plant", "period", "hours"])
 
     routing = pd.DataFrame([r.model_dump() for r in inp.instance.routings]).set_index(["sku", "plant"])
-    lane_cost = {(l.plant, l.dc): l.cost_per_unit for l in inp.instance.lanes}
+    lane_cost = {(ln.plant, ln.dc): ln.cost_per_unit for ln in inp.instance.lanes}
     holding = {s.sku: s.holding_cost for s in inp.instance.skus}
     ot_rate = {p.plant: p.overtime_cost_per_hour for p in inp.instance.plants}
 
-    demand["fulfilled"] = demand["qty"] - demand.merge(unmet, on=["sku", "dc", "period"], how="left")["qty_y"].fillna(0.0).values
+    lost = demand.merge(unmet, on=["sku", "dc", "period"], how="left")["qty_y"].fillna(0.0)
+    demand["fulfilled"] = demand["qty"] - lost.values
     demand["revenue"] = demand["fulfilled"] * demand["sku"].map(items["price"])
     key = pd.MultiIndex.from_arrays([production["sku"], production["plant"]])
     production["cost"] = production["qty"] * routing["cost_per_unit"].reindex(key).to_numpy()
@@ -130,7 +132,8 @@ def financial_projection(inp: FinanceInput) -> FinanceOutput:
     hours = production.groupby(["plant", "period", "family"])["hours"].sum()
     share = hours / hours.groupby(level=["plant", "period"]).transform("sum")
     ot_cost = overtime.set_index(["plant", "period"])["hours"] * overtime["plant"].map(ot_rate).to_numpy()
-    ot_alloc = (share * ot_cost.reindex(share.index.droplevel("family")).to_numpy()).groupby(level=["family", "period"]).sum()
+    ot_alloc = (share * ot_cost.reindex(share.index.droplevel("family")).to_numpy()).groupby(
+        level=["family", "period"]).sum()
 
     table = pd.concat([
         _by_family(demand, families, "qty", "demand_units"),

@@ -53,8 +53,10 @@ def compare(c: Comparison, tolerance: float) -> VarianceRow:
     outside = (abs(pct) > tolerance) if pct is not None else variance != 0
     if direction is None:
         favourable = not outside
+    elif direction:
+        favourable = variance >= 0
     else:
-        favourable = variance >= 0 if direction else variance <= 0
+        favourable = variance <= 0
     return VarianceRow(**c.model_dump(), variance=variance, variance_pct=pct, favourable=favourable, flagged=outside)
 
 

@@ -18,6 +18,7 @@ demand nobody forecast). Metrics come from `tools.metrics`: fractions for MAPE, 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Literal
 
 import pandas as pd
@@ -98,7 +99,7 @@ def _fva_rows(metrics: list[AccuracyRow], layers: list[Layer]) -> list[FvaRow]:
     return [
         FvaRow(level=level, key=key, from_layer=before, to_layer=after,
                value=wapes[(level, key, before)] - wapes[(level, key, after)])
-        for before, after in zip(layers, layers[1:])
+        for before, after in pairwise(layers)
         for level, key in nodes
         if (level, key, before) in wapes and (level, key, after) in wapes
     ]

@@ -37,7 +37,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy.stats import trim_mean
 
-from sop.tools.periods import add_months, month_range
+from sop.tools.periods import add_months, month_number, month_range
 
 OUTLIER_K = 3.5
 WINDOW = 3  # months either side for local baselines and rolling medians
@@ -64,11 +64,6 @@ def _percent(x: float) -> str:
     return f"{x:+.0f} %"
 
 
-def _month_number(month: str) -> int:
-    """Months since year 0, so that differences between 'YYYY-MM' strings are month counts."""
-    return int(month[:4]) * 12 + int(month[5:7]) - 1
-
-
 def _adjustment(series_key: tuple[str, str], month: str, kind: str, before: float, after: float,
                 reason: str, uplift_pct: float = np.nan, event_id: str | None = None) -> dict:
     sku, dc = series_key
@@ -87,7 +82,7 @@ def fill_gaps(history: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     rows, adjustments = [], []
     for key, series in history.groupby(["sku", "dc"], sort=True):
         first, last = series["month"].min(), series["month"].max()
-        months = month_range(first, _month_number(last) - _month_number(first) + 1)
+        months = month_range(first, month_number(last) - month_number(first) + 1)
         present = set(series["month"])
         for month in months:
             if month not in present:
@@ -196,12 +191,12 @@ def remove_promotions(months: list[str], demand: np.ndarray, season: np.ndarray,
                       series_key: tuple[str, str], window: int) -> tuple[np.ndarray, list[dict]]:
     """Replace each promotion month by its local baseline (units); zero months stay zero."""
     out = demand.copy()
-    adjustments = []
+    adjustments: list[dict] = []
     if is_intermittent(demand):
         return out, adjustments
     covered = (promo["event_id"] != "").to_numpy()
     level = np.divide(demand, season, out=np.zeros_like(demand), where=season > 0)
-    for i in np.flatnonzero(covered):
+    for i in np.flatnonzero(covered).tolist():
         lo, hi = max(0, i - window), min(len(demand), i + window + 1)
         neighbours = [j for j in range(lo, hi) if not covered[j]]
         if not neighbours:
@@ -246,7 +241,7 @@ def winsorise_outliers(months: list[str], demand: np.ndarray, season: np.ndarray
                        window: int, k: float) -> tuple[np.ndarray, list[dict]]:
     """Cap non-zero months beyond the robust bounds at the bound (units)."""
     out = demand.copy()
-    adjustments = []
+    adjustments: list[dict] = []
     intermittent = is_intermittent(demand)
     level = np.divide(demand, season, out=np.zeros_like(demand), where=season > 0)
     if np.count_nonzero(level) < 2 * window + 1:
@@ -315,9 +310,9 @@ def _curves_by_age(demand: pd.DataFrame, launch: pd.Series, last_month: str) -> 
     `last_month`, with 0 where no row exists."""
     curves = {}
     for (sku, dc), series in demand.groupby(["sku", "dc"], sort=True):
-        start = _month_number(launch[sku])
-        ages = series["month"].map(_month_number) - start
-        curve = np.zeros(max(_month_number(last_month) - start + 1, 0))
+        start = month_number(launch[sku])
+        ages = series["month"].map(month_number) - start
+        curve = np.zeros(max(month_number(last_month) - start + 1, 0))
         keep = (ages >= 0).to_numpy()
         curve[ages[keep].to_numpy()] = series["demand"].to_numpy(dtype=float)[keep]
         curves[(sku, dc)] = curve
@@ -367,7 +362,7 @@ def analog_forecast_profile(demand: pd.DataFrame, items: pd.DataFrame, horizon: 
     master = items.set_index("sku")
     launch_months = master["launch_month"].replace("", np.nan).dropna()
     launch = launch_months.reindex(first_seen.index).fillna(first_seen)
-    months_since = launch.map(lambda m: _month_number(last_month) - _month_number(m) + 1)
+    months_since = launch.map(lambda m: month_number(last_month) - month_number(m) + 1)
     curves = _curves_by_age(demand, launch, last_month)
     sku_curves = _sku_curves(curves)
     launched = set(launch_months.index) & set(first_seen.index)

@@ -1,10 +1,11 @@
 """Baseline demand forecast: per-series model choice by rolling-origin backtest (statsforecast).
 
 Each series gets the candidates of its regime (seasonal, intermittent or short, see
-`tools.series_forecast`) and keeps the one, or the ETS/CES/Theta combination, with the lowest
-backtest error (MAE; RMSE for sparse demand). The 80 % and 95 % bands are calibrated on the backtest errors of all series of a
-regime (`tools.intervals`), and the backtest reports their empirical coverage. Demand cannot be
-negative, so forecasts and bands are clipped at zero. Series run in parallel on local cores.
+`series_forecast`) and keeps the one, or the ETS/CES/Theta combination, with the lowest
+backtest error (MAE; RMSE for sparse demand). The 80 % and 95 % bands are calibrated on the
+backtest errors of all series of a regime (`intervals`), and the backtest reports their
+empirical coverage. Demand cannot be negative, so forecasts and bands are clipped at zero.
+Series run in parallel on local cores.
 """
 
 from __future__ import annotations

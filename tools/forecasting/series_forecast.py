@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from statsforecast.models import (
@@ -33,10 +34,27 @@ LEVELS = (80, 95)
 COMBINATION = "Combination"
 
 
+class Model(Protocol):
+    """What every statsforecast model offers: fit and forecast `h` months in one call."""
+
+    def forecast(self, y: np.ndarray, h: int) -> dict[str, Any]: ...
+
+
+@runtime_checkable
+class ForwardModel(Model, Protocol):
+    """A model that is fitted once and then forecasts shorter histories with its parameters."""
+
+    def fit(self, y: np.ndarray) -> Any: ...
+
+    def predict(self, h: int, level: list[int] | None = None) -> dict[str, Any]: ...
+
+    def forward(self, y: np.ndarray, h: int) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class Candidate:
     name: str
-    build: Callable[[], object]  # a fresh statsforecast model
+    build: Callable[[], Model]  # a fresh statsforecast model
     native_intervals: bool
 
 
@@ -163,7 +181,7 @@ def _run(candidate: Candidate, y: np.ndarray, cutoffs: np.ndarray, step: int, ho
     the fitted parameters set them, and computing bands at every origin would double the cost."""
     level = list(LEVELS) if candidate.native_intervals else None
     model = candidate.build()
-    if hasattr(model, "forward"):
+    if isinstance(model, ForwardModel):
         model.fit(y)
         final = model.predict(horizon, level=level)
         windows = [model.forward(y[:c], step) for c in cutoffs]
@@ -240,7 +258,7 @@ def forecast_series(y: np.ndarray, horizon: int, season_length: int) -> SeriesFo
     score = mae if regime.criterion == "MAE" else {
         name: float(np.sqrt(np.mean((r.cv_mean - actual) ** 2))) for name, r in runs.items()
     }
-    best = min(score, key=score.get)
+    best = min(score, key=score.__getitem__)
     chosen = runs[best]
     if not chosen.widths:
         _error_widths(chosen, mae[best], step, len(cutoffs), horizon, regime.width_growth)

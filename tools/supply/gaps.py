@@ -10,6 +10,7 @@ normal month into a run of peak months. `ranked` lists them all by revenue at ri
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 from typing import Literal
 
 import pandas as pd
@@ -136,8 +137,8 @@ def unmet_by_family(by_sku: list[UnmetBySku], families: dict[str, str]) -> list[
     for row in by_sku:
         key = (families.get(row.sku, "unassigned"), row.period)
         units[key] += row.units
-        priced = revenue[key] is not None and row.revenue_at_risk is not None
-        revenue[key] = revenue[key] + row.revenue_at_risk if priced else None
+        so_far, more = revenue[key], row.revenue_at_risk
+        revenue[key] = so_far + more if so_far is not None and more is not None else None
     return [
         UnmetByFamily(family=family, period=period, units=q, revenue_at_risk=revenue[family, period])
         for (family, period), q in units.items()
@@ -188,7 +189,7 @@ def prebuild(instance: SupplyPlanInstance, plan: SupplyPlanResult, loads: list[P
     them (in the order of `plants`) whose peak follows."""
     peaks = peak_months(plan, loads)
     periods = list(instance.periods)
-    next_month = dict(zip(periods, periods[1:]))
+    next_month = dict(pairwise(periods))
     plants_of: dict[str, list[str]] = defaultdict(list)
     for r in instance.routings:
         plants_of[r.sku].append(r.plant)
@@ -218,8 +219,8 @@ def rank_gaps(
     """Every gap as one line, by revenue at risk, then units; lost demand is reported per
     family when families are known, else per SKU."""
     lines = (
-        [("unmet", getattr(u, "family", None) or u.sku, u.period, u.units, u.revenue_at_risk or 0.0,
-          "units of demand lost") for u in unmet]
+        [("unmet", u.family if isinstance(u, UnmetByFamily) else u.sku, u.period, u.units,
+          u.revenue_at_risk or 0.0, "units of demand lost") for u in unmet]
         + [("plant_hours", p.plant, p.period, p.used_hours, 0.0,
             f"{p.utilisation:.0%} of {p.available_hours:g} regular + overtime hours") for p in plant_overload]
         + [("safety_stock", f"{s.sku}@{s.dc}", s.period, s.shortfall, 0.0,

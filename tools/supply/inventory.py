@@ -9,7 +9,7 @@ Demand over the lead time is taken as normal with mean μ·L and standard deviat
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, cast, get_args
 
 import numpy as np
 from pydantic import BaseModel, Field, model_validator
@@ -152,9 +152,9 @@ class ReorderCalcOutput(BaseModel):
 
 def safety_factor(item: ReorderItem, order_quantity: float, sigma: float) -> float:
     """z from the cycle service level, or k from the fill rate for this order quantity and σ_L."""
-    if item.service_level is not None:
-        return float(norm.ppf(item.service_level))
-    return fill_rate_safety_factor(item.fill_rate, order_quantity, sigma)
+    if item.fill_rate is not None:
+        return fill_rate_safety_factor(item.fill_rate, order_quantity, sigma)
+    return float(norm.ppf(item.service_level))
 
 
 def reorder_policy(item: ReorderItem) -> ReorderResult:
@@ -198,8 +198,8 @@ def reorder_calc(inp: ReorderCalcInput) -> ReorderCalcOutput:
 # --- ABC/XYZ segmentation -------------------------------------------------------------------
 
 Segment = Literal["AX", "AY", "AZ", "BX", "BY", "BZ", "CX", "CY", "CZ"]
-SEGMENTS: tuple[str, ...] = tuple(a + x for a in "ABC" for x in "XYZ")
-DEFAULT_SERVICE_TARGETS: dict[str, float] = {
+SEGMENTS: tuple[Segment, ...] = get_args(Segment)
+DEFAULT_SERVICE_TARGETS: dict[Segment, float] = {
     "AX": 0.98, "AY": 0.97, "AZ": 0.95,
     "BX": 0.97, "BY": 0.95, "BZ": 0.93,
     "CX": 0.95, "CY": 0.92, "CZ": 0.90,
@@ -293,6 +293,7 @@ def abc_xyz(inp: AbcXyzInput) -> AbcXyzOutput:
         abc = "A" if before < inp.a_share else "B" if before < inp.a_share + inp.b_share else "C"
         cv = demand_cv(item.monthly_demand)
         xyz = xyz_class(cv, inp.x_max_cv, inp.y_max_cv)
+        segment = cast(Segment, abc + xyz)  # "A".."C" + "X".."Z": mypy cannot add literal strings
         results.append(AbcXyzResult(
             sku=item.sku,
             revenue_share=item.revenue / total,
@@ -300,8 +301,8 @@ def abc_xyz(inp: AbcXyzInput) -> AbcXyzOutput:
             abc=abc,
             cv=cv,
             xyz=xyz,
-            segment=abc + xyz,
-            service_level=inp.service_targets[abc + xyz],
+            segment=segment,
+            service_level=inp.service_targets[segment],
         ))
     return AbcXyzOutput(items=results)
 
