@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-import sop.store.database as store_module
+import sop.store.migrations as migrations
 from sop.cli.app import app
 from sop.report.plans import plan_diff
 from sop.store import PlanNotFound, PlanTampered, PublishedPlanImmutable, Store
@@ -110,8 +110,8 @@ def test_decisions_verify_names_the_edited_entry(tmp_path):
 
 def test_a_store_from_before_week_4_keeps_its_log_and_versions(tmp_path, monkeypatch):
     db = tmp_path / "old.duckdb"
-    week4 = store_module.MIGRATIONS.index(store_module.create_week4_tables)
-    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:week4])
+    week4 = migrations.MIGRATIONS.index(migrations.add_decision_refs_plan_checksums_and_action_items)
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:week4])
     with Store(db) as old:
         entry = {"seq": 1, "cycle_id": "2026-10", "gate": "consensus", "attempt": 1, "decision": "approved",
                  "decided_by": "dana", "decided_at": "2026-10-02T09:00:00+00:00", "rationale": "ok", "figures": "{}",

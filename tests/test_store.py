@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sop.store import DataError, Store
-from sop.store.database import MIGRATIONS
+from sop.store.migrations import MIGRATIONS
 from sop.store.schema import TABLES, Table
 
 Edit = Callable[[Path], None]
@@ -139,14 +139,14 @@ def test_failure_while_writing_rolls_everything_back(
     store.load_dir(tiny_data_dir)
     before = snapshot(store)
     keep_first_row("targets.csv")(tiny_data_dir)
-    replace = Store._replace
+    replace = Store._replace_input
 
     def fail_on_targets(self: Store, table: Table, rows: pd.DataFrame) -> None:
         if table.name == "targets":
             raise RuntimeError("disk full")
         replace(self, table, rows)
 
-    monkeypatch.setattr(Store, "_replace", fail_on_targets)
+    monkeypatch.setattr(Store, "_replace_input", fail_on_targets)
     with pytest.raises(RuntimeError, match="disk full"):
         store.load_dir(tiny_data_dir)
 
@@ -228,7 +228,7 @@ def test_header_only_file_loads_an_empty_table(tiny_data_dir: Path, store: Store
 def test_empty_file_is_an_error(tiny_data_dir: Path, store: Store) -> None:
     (tiny_data_dir / "team.csv").write_text("", encoding="utf-8")
 
-    with pytest.raises(DataError, match="team.csv: is empty; expected a header line"):
+    with pytest.raises(DataError, match=r"team\.csv: is empty; expected a header line"):
         store.load_dir(tiny_data_dir)
 
 

@@ -4,6 +4,8 @@ Callers open a `Store` and use its named reads and writes; nothing outside this 
 SQL.
 """
 
-from sop.store.database import DataError, PlanNotFound, PlanTampered, PublishedPlanImmutable, Store
+from sop.store.csv_import import DataError
+from sop.store.database import Store
+from sop.store.plan_versions import PlanNotFound, PlanTampered, PublishedPlanImmutable
 
 __all__ = ["DataError", "PlanNotFound", "PlanTampered", "PublishedPlanImmutable", "Store"]

@@ -1,5 +1,8 @@
-"""The decision log's hash chain: each entry's hash covers its fields and the previous hash,
-so an edited, removed or reordered entry breaks the chain at that entry."""
+"""The decision log: every gate decision, executive decision and refused approval, hash-chained.
+
+Each entry's hash covers its fields and the previous hash, so an edited, removed or reordered
+entry breaks the chain at that entry; `Store.decision_log` reads it back for the report and the CLI.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,13 @@ import hashlib
 import json
 from typing import Any
 
+import pandas as pd
+
+from sop.store.connection import Connection, now_utc, one_row, transaction
+
 GENESIS_HASH = "0" * 64
+DECISION_LOG_COLUMNS = ("seq", "cycle_id", "gate", "attempt", "ref", "decision", "decided_by", "decided_at",
+                        "rationale", "figures", "prev_hash", "hash")
 HASHED_FIELDS = ("seq", "cycle_id", "gate", "attempt", "decision", "decided_by", "decided_at",
                  "rationale", "figures", "prev_hash")
 
@@ -34,3 +43,38 @@ def verify_chain(entries: list[dict[str, Any]]) -> list[str]:
             problems.append(f"entry {entry['seq']} was edited after it was written")
         prev = entry["hash"]
     return problems
+
+
+class DecisionLedger(Connection):
+    """Appending to the decision log, and reading it back for the report and the CLI."""
+
+    def decision_log(self, cycle_id: str | None = None) -> pd.DataFrame:
+        """Every entry in `seq` order, of one cycle when `cycle_id` is given; `figures` is the JSON
+        the gate decided on, `prev_hash` and `hash` link the chain."""
+        return self.query(f"SELECT {', '.join(DECISION_LOG_COLUMNS)} FROM decisions "
+                          "WHERE ? IS NULL OR cycle_id = ? ORDER BY seq", [cycle_id, cycle_id])
+
+    def log_decision(self, *, cycle_id: str, gate: str, attempt: int, decision: str, by: str,
+                     rationale: str, figures: dict, ref: str = "") -> None:
+        """Append a decision to the hash-chained log, once per cycle, gate, attempt and ref, so a
+        node that runs again after a resume does not write it twice."""
+        with transaction(self.con):
+            exists = self.con.execute("SELECT 1 FROM decisions WHERE cycle_id = ? AND gate = ? AND attempt = ? "
+                                      "AND ref = ?", [cycle_id, gate, attempt, ref]).fetchone()
+            if exists:
+                return
+            last = self.con.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+            entry = {"seq": seq, "cycle_id": cycle_id, "gate": gate, "attempt": attempt, "ref": ref,
+                     "decision": decision, "decided_by": by, "decided_at": now_utc(),
+                     "rationale": rationale, "figures": json.dumps(figures, sort_keys=True), "prev_hash": prev}
+            entry["hash"] = entry_hash(entry)
+            self.con.execute(f"INSERT INTO decisions ({', '.join(entry)}) VALUES ({', '.join('?' * len(entry))})",
+                             list(entry.values()))
+
+    def log_refusal(self, *, cycle_id: str, gate: str, attempt: int, by: str, reason: str, figures: dict) -> None:
+        """A refused approval is an entry of its own: each refusal is a separate event, never a retry."""
+        (refusals,) = one_row(self.con, "SELECT COUNT(*) FROM decisions WHERE cycle_id = ? AND gate = ? "
+                              "AND attempt = ? AND decision = 'refused'", [cycle_id, gate, attempt])
+        self.log_decision(cycle_id=cycle_id, gate=gate, attempt=attempt, decision="refused", by=by,
+                          rationale=reason, figures=figures, ref=f"refusal {refusals + 1}")

@@ -50,19 +50,24 @@ def _fk(cols: str, table: str, ref: str | None = None) -> ForeignKey:
     return ForeignKey(c, table, tuple((ref or cols).split(",")))
 
 
-T, I, F, M, D = "text", "int", "float", "month", "date"
+# Column types, short: text, whole number (N), float, month, date.
+T: ColumnType = "text"
+N: ColumnType = "int"
+F: ColumnType = "float"
+M: ColumnType = "month"
+D: ColumnType = "date"
 
 TABLES: tuple[Table, ...] = (
     Table("suppliers", (
         Column("supplier", T), Column("name", T), Column("country", T),
         Column("capacity_per_month", F, non_negative=True),
-        Column("lead_time_days", I, non_negative=True),
+        Column("lead_time_days", N, non_negative=True),
     ), key=("supplier",)),
     Table("items", (
         Column("sku", T), Column("name", T), Column("family", T),
         Column("price", F, non_negative=True), Column("unit_cost", F, non_negative=True),
         Column("supplier", T), Column("material_per_unit", F, non_negative=True),
-        Column("moq", I, non_negative=True), Column("pack_size", I, non_negative=True),
+        Column("moq", N, non_negative=True), Column("pack_size", N, non_negative=True),
         Column("launch_month", M, nullable=True),
     ), key=("sku",), foreign_keys=(_fk("supplier", "suppliers"),)),
     Table("plants", (
@@ -83,7 +88,7 @@ TABLES: tuple[Table, ...] = (
         Column("plant", T), Column("dc", T),
         Column("cost_per_unit", F, non_negative=True),
         Column("capacity_per_month", F, non_negative=True),
-        Column("transit_days", I, non_negative=True),
+        Column("transit_days", N, non_negative=True),
     ), key=("plant", "dc"), foreign_keys=(_fk("plant", "plants"), _fk("dc", "dcs"))),
     Table("demand_history", (
         Column("sku", T), Column("dc", T), Column("month", M),

@@ -1,0 +1,74 @@
+"""The DuckDB connection every part of the store shares: opening and closing it, transactions,
+and the two generic reads (a whole table, a parameterised query)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import duckdb
+import pandas as pd
+
+
+def quote(name: str) -> str:
+    """A table or column name as a DuckDB identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit when the block succeeds, roll back on any exception so nothing is half-written."""
+    con.begin()
+    try:
+        yield
+    except BaseException:
+        con.rollback()
+        raise
+    con.commit()
+
+
+def now_utc() -> str:
+    """The time a row is written, as ISO 8601 in UTC to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple[Any, ...]:
+    """The row of a query that always returns exactly one (an aggregate such as COUNT or MAX)."""
+    row = con.execute(sql, params or []).fetchone()
+    if row is None:
+        raise LookupError(f"expected one row from: {sql}")
+    return row
+
+
+class Connection:
+    """An open planning database; closed on exit when used as a context manager."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        self.con = duckdb.connect(str(path))
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A whole input or output table."""
+        (exists,) = one_row(self.con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
+        if not exists:
+            raise KeyError(f"no table named {name!r} in {self.path}")
+        return self.con.execute(f"SELECT * FROM {quote(name)}").df()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run a parameterised query (`?` placeholders) and return the result."""
+        return self.con.execute(sql, params or []).df()
