@@ -59,11 +59,11 @@ def _postgres_checkpointer(url: str) -> Iterator[PostgresSaver]:
 def checkpointer(url: str) -> Iterator[BaseCheckpointSaver]:
     """The checkpointer SOP_CHECKPOINT_URL names, with its tables created; closed on exit."""
     if url.startswith(POSTGRES_SCHEMES):
-        with _postgres_checkpointer(url) as saver:
-            yield saver
+        with _postgres_checkpointer(url) as postgres:
+            yield postgres
         return
-    saver = sqlite_checkpointer(url)
+    sqlite = sqlite_checkpointer(url)
     try:
-        yield saver
+        yield sqlite
     finally:
-        saver.conn.close()
+        sqlite.conn.close()

@@ -37,7 +37,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from sop.store import Store
+from sop.store import Store, company
 from sop.tools.periods import MONTH_PATTERN
 from sop.tools.supply.supply_plan import SupplyPlanInstance
 
@@ -60,13 +60,12 @@ class CompanyFacts:
 
 
 def company_facts(store: Store, horizon: list[str]) -> CompanyFacts:
-    items = store.query("SELECT sku, family FROM items")
-    plants = store.query("SELECT plant, regular_hours_per_month, max_overtime_hours_per_month FROM plants")
+    """The facts of the company in the store, over the cycle's horizon."""
     return CompanyFacts(
-        horizon=list(horizon), families=dict(zip(items["sku"], items["family"])),
+        horizon=list(horizon), families=company.families(store).to_dict(),
         plant_hours={r.plant: (r.regular_hours_per_month, r.max_overtime_hours_per_month)
-                     for r in plants.itertuples(index=False)},
-        people=frozenset(store.query("SELECT person FROM team")["person"]))
+                     for r in company.plants(store).itertuples(index=False)},
+        people=frozenset(company.team(store)["person"]))
 
 
 Problem = tuple[str, str]  # (field, what is wrong and what to do)
@@ -119,7 +118,9 @@ class _MonthRange(_Decision):
 
 def _family_problems(family: str, facts: CompanyFacts) -> list[Problem]:
     known = sorted(set(facts.families.values()))
-    return [] if family in known else [("family", f"{family!r} is not a family of this company; families: {', '.join(known)}")]
+    if family in known:
+        return []
+    return [("family", f"{family!r} is not a family of this company; families: {', '.join(known)}")]
 
 
 def _scale_demand(instance: dict[str, Any], skus: set[str], months: list[int], factor: float) -> None:
@@ -194,13 +195,14 @@ class CapacityChange(_MonthRange):
 
     def problems(self, facts: CompanyFacts) -> list[Problem]:
         if self.plant not in facts.plant_hours:
-            return [("plant", f"{self.plant!r} is not a plant of this company; plants: {', '.join(sorted(facts.plant_hours))}")]
+            known = ", ".join(sorted(facts.plant_hours))
+            return [("plant", f"{self.plant!r} is not a plant of this company; plants: {known}")]
         regular, overtime = facts.plant_hours[self.plant]
+        changes = (("extra_regular_hours", "regular", regular, self.extra_regular_hours),
+                   ("extra_overtime_hours", "overtime", overtime, self.extra_overtime_hours))
         below = [(name, f"{extra:+g} would leave {self.plant} with {base + extra:g} {what} hours a month; "
                         f"it has {base:g}")
-                 for name, what, base, extra in (("extra_regular_hours", "regular", regular, self.extra_regular_hours),
-                                                 ("extra_overtime_hours", "overtime", overtime, self.extra_overtime_hours))
-                 if base + extra < 0]
+                 for name, what, base, extra in changes if base + extra < 0]
         return super().problems(facts) + below
 
     def apply(self, instance: dict[str, Any], facts: CompanyFacts) -> None:
@@ -269,8 +271,9 @@ class LaunchTiming(_Decision):
 
     def problems(self, facts: CompanyFacts) -> list[Problem]:
         found = [] if self.sku in facts.families else [("sku", f"{self.sku!r} is not in the item master")]
+        first, last = facts.horizon[0], facts.horizon[-1]
         outside = [] if self.launch_month in facts.horizon else [
-            ("launch_month", f"{self.launch_month} is outside the plan horizon {facts.horizon[0]}..{facts.horizon[-1]}")]
+            ("launch_month", f"{self.launch_month} is outside the plan horizon {first}..{last}")]
         return super().problems(facts) + found + outside
 
     def apply(self, instance: dict[str, Any], facts: CompanyFacts) -> None:
@@ -352,7 +355,8 @@ def load_decisions(path: Path) -> list[Decision]:
         return DecisionsFile.model_validate(raw).decisions
     except ValidationError as exc:
         lines = [f"{path}: {_field_path(e['loc']) or 'the file'}: {e['msg']}" for e in exc.errors()]
-        raise ValueError("\n".join(lines) + f"\nFix {path.name} and run the command again; kinds: {', '.join(KINDS)}") from exc
+        hint = f"Fix {path.name} and run the command again; kinds: {', '.join(KINDS)}"
+        raise ValueError("\n".join([*lines, hint])) from exc
 
 
 def parse_decisions(raw: list[dict[str, Any]]) -> list[Decision]:

@@ -15,7 +15,8 @@ from sop.graph.context import CycleContext
 from sop.graph.decisions import parse_decisions
 from sop.graph.state import Approval, CycleState, Gate
 from sop.log import get_logger
-from sop.store.database import Store
+from sop.store.company import approval_right
+from sop.store.executive_view import executive_view
 from sop.store.forecasts import adopt_consensus, consensus_view
 
 
@@ -25,13 +26,11 @@ class NotAuthorized(PermissionError):
 
 def authorize(ctx: CycleContext, gate: Gate, person: str) -> None:
     """Refuse anyone the team file does not name as an approver of this gate."""
-    team = ctx.store.query("SELECT approves FROM team WHERE person = ?", [person])
-    if team.empty:
+    right = approval_right(ctx.store, person)
+    if right is None:
         raise NotAuthorized(f"{person!r} is not in the team file; only its approvers may decide at a gate")
-    if team["approves"].iloc[0] != gate:
-        raise NotAuthorized(
-            f"{person!r} may not decide at the {gate} gate (their approval right: {team['approves'].iloc[0]})"
-        )
+    if right != gate:
+        raise NotAuthorized(f"{person!r} may not decide at the {gate} gate (their approval right: {right})")
 
 
 def _figures(gate: Gate, state: CycleState) -> dict[str, float]:
@@ -40,29 +39,10 @@ def _figures(gate: Gate, state: CycleState) -> dict[str, float]:
     return {**state["supply"]["figures"], **state["finance"]["figures"]}
 
 
-def _executive_view(store: Store, cycle_id: str) -> dict[str, Any]:
-    """The ranked gaps of the base plan and each scenario's outcome, the gaps ranked by margin at
-    risk with the recommendations their what-ifs quantified (best net benefit first), and the
-    decisions the executives are asked to take."""
-    q = store.query
-    gaps = q("SELECT rank, kind, subject, month, units, value, detail FROM gaps "
-             "WHERE cycle_id = ? AND scenario = 'base' ORDER BY rank LIMIT 10", [cycle_id])
-    plans = q("SELECT scenario, objective, unmet_units, unmet_revenue FROM plan_summary "
-              "WHERE cycle_id = ? ORDER BY scenario", [cycle_id])
-    margin_gaps = q("SELECT rank, kind, subject, margin_at_risk, detail FROM margin_gaps WHERE cycle_id = ? "
-                    "ORDER BY rank LIMIT 10", [cycle_id])
-    recommendations = q("SELECT recommendation_id, title, gap_ranks, margin_recovered, cost, net_benefit, units, "
-                        "months, risks FROM whatifs WHERE cycle_id = ? ORDER BY net_benefit DESC", [cycle_id])
-    asks = q("SELECT seq, decision, detail FROM decision_requests WHERE cycle_id = ? ORDER BY seq", [cycle_id])
-    return {"gaps": gaps.to_dict("records"), "scenarios": plans.to_dict("records"),
-            "margin_gaps": margin_gaps.to_dict("records"), "recommendations": recommendations.to_dict("records"),
-            "decisions_requested": asks.to_dict("records")}
-
-
 def _payload(gate: Gate, ctx: CycleContext, state: CycleState, figures: dict[str, float],
              failures: list[str]) -> dict[str, Any]:
     what = "the consensus demand forecast" if gate == "consensus" else "the supply plan and financial projection"
-    view = consensus_view if gate == "consensus" else _executive_view
+    view = consensus_view if gate == "consensus" else executive_view
     return {
         "gate": gate,
         "cycle_id": state["cycle_id"],

@@ -15,12 +15,16 @@ from langgraph.runtime import Runtime
 from sop.agents.demand_forecaster import DEMAND_FORECASTER
 from sop.agents.narrator import narrate
 from sop.graph.context import CycleContext
+from sop.graph.outputs import expect
 from sop.graph.state import CycleState
 from sop.log import get_logger
+from sop.store import company
+from sop.store.demand_reads import every_market_event, order_history
+from sop.store.forecasts import layers_in_month
 from sop.tools.forecasting.accuracy import accuracy_report
 from sop.tools.forecasting.cleansing import analog_forecast_profile, cleanse_history
 from sop.tools.forecasting.consensus import apply_market_events
-from sop.tools.forecasting.demand_forecast import DemandPoint, ForecastInput, backtest_wape
+from sop.tools.forecasting.demand_forecast import DemandPoint, ForecastInput, ForecastOutput, backtest_wape
 from sop.tools.forecasting.hierarchy import aggregate, reconcile
 from sop.tools.periods import add_months, month_range
 
@@ -28,9 +32,7 @@ BANDS = ["lo_80", "hi_80", "lo_95", "hi_95"]
 
 
 def _history(ctx: CycleContext, period: str) -> pd.DataFrame:
-    history = ctx.store.query(
-        "SELECT sku, dc, month, ordered_qty, shipped_qty FROM demand_history WHERE month < ? ORDER BY sku, dc, month",
-        [period])
+    history = order_history(ctx.store, period)
     last = history["month"].max() if len(history) else None
     if last != add_months(period, -1):
         raise ValueError(
@@ -40,11 +42,14 @@ def _history(ctx: CycleContext, period: str) -> pd.DataFrame:
     return history
 
 
-def _node_forecasts(cleansed: pd.DataFrame, families: pd.Series, horizon: int, log) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _node_forecasts(cleansed: pd.DataFrame, families: pd.Series, horizon: int,
+                    log) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Base forecasts and backtests for every node of the hierarchy, keyed by level and key."""
     nodes = aggregate(cleansed, families, value="demand")
-    points = [DemandPoint(unique_id=f"{r.level}:{r.key}", ds=r.month, y=r.demand) for r in nodes.itertuples(index=False)]
-    result = DEMAND_FORECASTER.use("demand-forecast", ForecastInput(history=points, horizon=horizon), log)
+    points = [DemandPoint(unique_id=f"{r.level}:{r.key}", ds=r.month, y=r.demand)
+              for r in nodes.itertuples(index=False)]
+    result = expect(ForecastOutput, DEMAND_FORECASTER.use("demand-forecast",
+                                                          ForecastInput(history=points, horizon=horizon), log))
     forecast = pd.DataFrame([r.model_dump() for r in result.forecast]).rename(columns={"ds": "month"})
     backtest = pd.DataFrame([r.model_dump() for r in result.backtest])
     for frame in (forecast, backtest):
@@ -54,7 +59,8 @@ def _node_forecasts(cleansed: pd.DataFrame, families: pd.Series, horizon: int, l
     return forecast, backtest
 
 
-def _with_launch_curves(forecast: pd.DataFrame, cleansed: pd.DataFrame, items: pd.DataFrame, horizon: int) -> pd.DataFrame:
+def _with_launch_curves(forecast: pd.DataFrame, cleansed: pd.DataFrame, items: pd.DataFrame,
+                        horizon: int) -> pd.DataFrame:
     """Launches follow their family's launch curve; the statistical bands move with the mean."""
     analog, _ = analog_forecast_profile(cleansed, items, horizon=horizon)
     if analog.empty:
@@ -91,11 +97,11 @@ def _naive_layer(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:
 def last_cycle_accuracy(ctx: CycleContext, period: str, history: pd.DataFrame, families: pd.Series) -> pd.DataFrame:
     """Last cycle's layers against the month that has come in since (empty on a first cycle)."""
     previous, month = add_months(period, -1), add_months(period, -1)
-    layers = ctx.store.query("SELECT layer, sku, dc, month, qty FROM forecast_layers WHERE cycle_id = ? AND month = ?",
-                             [previous, month])
+    layers = layers_in_month(ctx.store, previous, month)
     if layers.empty:
         return pd.DataFrame()
-    actuals = history.loc[history["month"] == month, ["sku", "dc", "month", "ordered_qty"]].rename(columns={"ordered_qty": "qty"})
+    actuals = history.loc[history["month"] == month, ["sku", "dc", "month", "ordered_qty"]]
+    actuals = actuals.rename(columns={"ordered_qty": "qty"})
     report = accuracy_report(layers, actuals, families)
     return report.to_frame().assign(evaluated_cycle=previous)
 
@@ -105,9 +111,9 @@ def demand_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     log = get_logger(cycle_id=cycle_id, node="demand_planning", agent=DEMAND_FORECASTER.name)
     horizon = month_range(period, ctx.settings.horizon_months)
     history = _history(ctx, period)
-    items = ctx.store.table("items")
+    items = company.items(ctx.store)
     families = items.set_index("sku")["family"]
-    events = ctx.store.table("market_events")
+    events = every_market_event(ctx.store)
 
     cleansed, adjustments = cleanse_history(history, events[events["start_month"] < period], items)
     forecast, backtest = _node_forecasts(cleansed, families, len(horizon), log)
@@ -143,7 +149,8 @@ def demand_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
         "adjusted_months": float(len(adjustments)),
     }
     if not accuracy.empty:
-        total = accuracy[(accuracy["level"] == "total") & (accuracy["layer"] == "consensus") & (accuracy["metric"] == "wape")]
+        total = accuracy[(accuracy["level"] == "total") & (accuracy["layer"] == "consensus")
+                         & (accuracy["metric"] == "wape")]
         if not total.empty:  # last cycle may still wait at its consensus gate, with no consensus yet
             figures["last_cycle_wape"] = float(total["value"].iloc[0])
     report = narrate(DEMAND_FORECASTER, figures, ctx.model, log)

@@ -1,5 +1,9 @@
 """Week 2, supply planning: inventory targets, supplier scorecards, the constrained plan per
-scenario, its gaps and the lanes it uses."""
+scenario, its gaps and the lanes it uses.
+
+The scenario demand is read once and each scenario's plan is built and solved once; the solved
+plan is kept whole (`sop.store.solved_plans`) beside the tables the report reads, and weeks 3
+and 4 read it back from there."""
 
 from __future__ import annotations
 
@@ -11,36 +15,43 @@ from sop.agents.logistics_planner import LOGISTICS_PLANNER
 from sop.agents.narrator import narrate
 from sop.agents.supplier_relationship_manager import SUPPLIER_RELATIONSHIP_MANAGER
 from sop.graph.context import CycleContext
-from sop.graph.plan_inputs import SCENARIOS, abc_items, lead_times, plan_instance, scenario_demand
+from sop.graph.outputs import expect
+from sop.graph.plan_inputs import SCENARIOS, plan_instance
 from sop.graph.state import CycleState
 from sop.log import get_logger
+from sop.store import Store, company
+from sop.store.forecasts import forecast_errors, scenario_demand
+from sop.store.plan_inputs import abc_items, lead_times, plan_inputs
+from sop.store.solved_plans import keep_solved_plan
+from sop.store.supplier_reads import deliveries_by
 from sop.tools.periods import add_months, to_timestamp
-from sop.tools.supply.gaps import SupplyGapsInput, gap_frame
-from sop.tools.supply.inventory import AbcXyzInput, ReorderCalcInput
-from sop.tools.supply.logistics import LogisticsPlanInput
-from sop.tools.supply.supplier import SupplierScorecardInput
+from sop.tools.supply.gaps import SupplyGaps, SupplyGapsInput, gap_frame
+from sop.tools.supply.inventory import AbcXyzInput, AbcXyzOutput, ReorderCalcInput, ReorderCalcOutput
+from sop.tools.supply.logistics import LogisticsPlanInput, LogisticsPlanOutput
+from sop.tools.supply.supplier import SupplierScorecardInput, SupplierScorecardOutput
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult, binding_frame
 
 
-def _inventory_policy(ctx: CycleContext, state: CycleState, log) -> pd.DataFrame:
-    """Safety stock and reorder points per SKU × DC, sized on the backtest forecast error."""
+def _inventory_policy(ctx: CycleContext, state: CycleState, demand: pd.DataFrame,
+                      log) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Safety stock and reorder points per SKU × DC, sized on the backtest forecast error, and
+    the ABC-XYZ segments they came from."""
     s, cycle_id = ctx.settings, state["cycle_id"]
-    segments = pd.DataFrame([r.model_dump() for r in INVENTORY_OPTIMIZER.use(
-        "abc-xyz", AbcXyzInput(items=abc_items(ctx.store, state["period"])), log).items]).set_index("sku")
-    demand = scenario_demand(ctx, cycle_id)
+    abc = expect(AbcXyzOutput, INVENTORY_OPTIMIZER.use(
+        "abc-xyz", AbcXyzInput(items=abc_items(ctx.store, state["period"])), log))
+    segments = pd.DataFrame([r.model_dump() for r in abc.items]).set_index("sku")
     mean = demand[demand["month"] < add_months(state["period"], 6)].groupby(["sku", "dc"])["qty"].mean()
-    sigma = ctx.store.query("SELECT sku, dc, error_std FROM backtests WHERE cycle_id = ? AND level = 'sku_dc'",
-                            [cycle_id]).set_index(["sku", "dc"])
-    items = ctx.store.table("items").set_index("sku")
+    sigma = forecast_errors(ctx.store, cycle_id)
+    items = company.items(ctx.store).set_index("sku")
     lead = lead_times(ctx.store, state["period"])
     rows = pd.DataFrame({"mean_demand": mean}).join(sigma).reset_index()
     rows = rows[rows["mean_demand"] > 0].join(items, on="sku").join(lead, on="supplier")
     rows["service_level"] = rows["sku"].map(segments["service_level"]).fillna(segments["service_level"].min())
-    result = INVENTORY_OPTIMIZER.use("reorder-calc", ReorderCalcInput(items=[
+    result = expect(ReorderCalcOutput, INVENTORY_OPTIMIZER.use("reorder-calc", ReorderCalcInput(items=[
         {"sku": r.sku, "mean_demand": r.mean_demand, "demand_std": r.error_std, "lead_time": r.lead_time,
          "lead_time_std": r.lead_time_std, "unit_cost": r.unit_cost, "ordering_cost": s.ordering_cost,
          "holding_rate": s.holding_rate, "service_level": r.service_level, "moq": r.moq, "pack_size": r.pack_size}
-        for r in rows.itertuples(index=False)]), log)
+        for r in rows.itertuples(index=False)]), log))
     policy = pd.DataFrame([r.model_dump() for r in result.items])
     policy["dc"] = rows["dc"].to_numpy()
     policy = policy.merge(rows[["sku", "dc", "mean_demand", "error_std", "lead_time", "service_level", "unit_cost"]],
@@ -51,21 +62,28 @@ def _inventory_policy(ctx: CycleContext, state: CycleState, log) -> pd.DataFrame
     return policy, segments
 
 
-def _solve(ctx: CycleContext, state: CycleState, log) -> dict[str, tuple[SupplyPlanInstance, SupplyPlanResult]]:
+def _solve(ctx: CycleContext, state: CycleState, demand: pd.DataFrame,
+           log) -> dict[str, tuple[SupplyPlanInstance, SupplyPlanResult]]:
+    """Each scenario's instance, built once from the same plan inputs, and its solved plan."""
+    inputs = plan_inputs(ctx.store, state["cycle_id"])
     plans = {}
     for scenario in SCENARIOS:
-        instance = plan_instance(ctx, state, scenario)
-        plans[scenario] = (instance, LOGISTICS_PLANNER.use("supply-plan", instance, log))
+        instance = plan_instance(ctx.settings, state["horizon"], inputs, demand, scenario)
+        plans[scenario] = (instance, expect(SupplyPlanResult, LOGISTICS_PLANNER.use("supply-plan", instance, log)))
     return plans
 
 
-def _plan_frames(scenario: str, instance: SupplyPlanInstance, plan: SupplyPlanResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Long plan lines (demand, production, shipments, stock, lost and short) and plant hours."""
+def _plan_frames(scenario: str, instance: SupplyPlanInstance,
+                 plan: SupplyPlanResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Long plan lines (demand, production, shipments, stock, lost and short; units) and plant
+    hours (regular, overtime allowed and used, hours per month)."""
+    columns = ["sku", "plant", "dc", "period", "qty"]
+
     def frame(kind: str, rows) -> pd.DataFrame:
-        return pd.DataFrame([r.model_dump() for r in rows], columns=["sku", "plant", "dc", "period", "qty"]).assign(kind=kind)
+        return pd.DataFrame([r.model_dump() for r in rows], columns=columns).assign(kind=kind)
 
     demand = pd.DataFrame([(d.sku, None, d.dc, p, q) for d in instance.demand for p, q in zip(instance.periods, d.qty)],
-                          columns=["sku", "plant", "dc", "period", "qty"]).assign(kind="demand")
+                          columns=columns).assign(kind="demand")
     parts = [demand, frame("production", plan.production), frame("shipment", plan.shipments),
              frame("inventory", plan.inventory), frame("unmet", plan.unmet), frame("ss_shortfall", plan.ss_shortfall)]
     lines = pd.concat([p for p in parts if not p.empty], ignore_index=True)
@@ -76,21 +94,21 @@ def _plan_frames(scenario: str, instance: SupplyPlanInstance, plan: SupplyPlanRe
         [used["plant"], used["period"]]).sum()
     overtime = {(o.plant, o.period): o.hours for o in plan.overtime}
     hours = pd.DataFrame([
-        {"plant": p.plant, "month": month, "regular_hours": p.regular_hours[t], "max_overtime_hours": p.max_overtime_hours[t],
-         "overtime_hours": overtime.get((p.plant, month), 0.0), "used_hours": float(used.get((p.plant, month), 0.0))}
+        {"plant": p.plant, "month": month, "regular_hours": p.regular_hours[t],
+         "max_overtime_hours": p.max_overtime_hours[t], "overtime_hours": overtime.get((p.plant, month), 0.0),
+         "used_hours": float(used.get((p.plant, month), 0.0))}
         for p in instance.plants for t, month in enumerate(instance.periods)])
     return lines.rename(columns={"period": "month"}).assign(scenario=scenario), hours.assign(scenario=scenario)
 
 
-def scenario_outputs(scenario: str, instance: SupplyPlanInstance, plan: SupplyPlanResult, prices: pd.DataFrame,
-                     log) -> tuple[pd.DataFrame, pd.DataFrame, dict, pd.DataFrame]:
-    """A solved scenario as the store keeps it: plan lines, plant hours, its summary row and its
-    ranked gaps. Week 4 keeps the re-plan with the executive decisions the same way."""
+def _scenario_outputs(scenario: str, instance: SupplyPlanInstance, plan: SupplyPlanResult, prices: pd.DataFrame,
+                      log) -> tuple[pd.DataFrame, pd.DataFrame, dict, pd.DataFrame]:
+    """A solved scenario's plan lines, plant hours, summary row and ranked gaps."""
     if plan.status != "optimal":
         raise RuntimeError(f"the {scenario} supply plan is {plan.status}: {plan.message}")
     lines, hours = _plan_frames(scenario, instance, plan)
-    gaps = LOGISTICS_PLANNER.use("supply-gaps", SupplyGapsInput(
-        instance=instance, plan=plan, prices=prices["price"].to_dict(), families=prices["family"].to_dict()), log)
+    gaps = expect(SupplyGaps, LOGISTICS_PLANNER.use("supply-gaps", SupplyGapsInput(
+        instance=instance, plan=plan, prices=prices["price"].to_dict(), families=prices["family"].to_dict()), log))
     unmet = lines[lines["kind"] == "unmet"]
     demand = lines[lines["kind"] == "demand"]
     summary = {"scenario": scenario, "status": plan.status, "objective": plan.objective,
@@ -100,29 +118,51 @@ def scenario_outputs(scenario: str, instance: SupplyPlanInstance, plan: SupplyPl
     return lines, hours, summary, gap_frame(gaps).assign(scenario=scenario)
 
 
-def _scorecards(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult, log):
+def keep_scenario_plan(store: Store, cycle_id: str, scenario: str, instance: SupplyPlanInstance,
+                       plan: SupplyPlanResult, log) -> tuple[dict, pd.DataFrame]:
+    """Keep a solved scenario: its plan lines, plant hours, summary, ranked gaps and binding
+    limits (what the report, the chat and the published plan read) and the solved plan itself
+    (what weeks 3 and 4 read). Week 4 keeps the re-plan with the executive decisions the same
+    way. Returns the summary row and the gaps."""
+    prices = company.items(store).set_index("sku")
+    lines, hours, summary, gaps = _scenario_outputs(scenario, instance, plan, prices, log)
+    keys = {"cycle_id": cycle_id, "scenario": scenario}
+    store.replace("plan_lines", lines, **keys)
+    store.replace("plant_hours", hours, **keys)
+    store.replace("plan_summary", pd.DataFrame([summary]), **keys)
+    store.replace("gaps", gaps, **keys)
+    store.replace("plan_binding", binding_frame(plan), **keys)
+    keep_solved_plan(store, cycle_id, scenario, instance, plan)
+    return summary, gaps
+
+
+def _scorecards(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult,
+                log) -> SupplierScorecardOutput:
+    """Each supplier scored on the last 12 months' deliveries, with the base plan's material load
+    against its capacity."""
     period = state["period"]
-    records = ctx.store.query("SELECT * FROM supplier_deliveries WHERE order_date < ?", [to_timestamp(period).date()])
+    period_end = (to_timestamp(period) - pd.Timedelta(days=1)).date()
+    records = deliveries_by(ctx.store, period_end)
     records = records.astype(object).where(records.notna(), None)
     material = {s.sku: s.material for s in instance.skus if s.material}
     load = pd.DataFrame([(material[p.sku].supplier, p.period, p.qty * material[p.sku].qty_per_unit)
                          for p in plan.production if p.sku in material], columns=["supplier", "period", "qty"])
     load = load.groupby(["supplier", "period"])["qty"].sum()
     capacity = {(s.supplier, m): c for s in instance.suppliers for m, c in zip(instance.periods, s.capacity)}
-    out = SUPPLIER_RELATIONSHIP_MANAGER.use("supplier-scorecard", SupplierScorecardInput(
+    payload = SupplierScorecardInput(
         records=records.to_dict("records"), period_start=to_timestamp(add_months(period, -12)).date(),
-        period_end=(to_timestamp(period) - pd.Timedelta(days=1)).date(),
-        item_sources=ctx.store.query("SELECT sku, supplier FROM items").to_dict("records"),
+        period_end=period_end,
+        item_sources=company.items(ctx.store)[["sku", "supplier"]].to_dict("records"),
         capacity_plan=[{"supplier": k[0], "period": k[1], "planned_qty": v, "capacity": capacity[k]}
-                       for k, v in load.items() if capacity.get(k, 0) > 0]), log)
-    return out
+                       for k, v in load.items() if capacity.get(k, 0) > 0])
+    return expect(SupplierScorecardOutput, SUPPLIER_RELATIONSHIP_MANAGER.use("supplier-scorecard", payload, log))
 
 
 def _lanes(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult, log):
     shipped = pd.DataFrame([s.model_dump() for s in plan.shipments]).groupby(["plant", "dc", "period"])["qty"].sum()
-    out = LOGISTICS_PLANNER.use("logistics-plan", LogisticsPlanInput(
-        periods=instance.periods, lanes=[l.model_dump() for l in instance.lanes],
-        shipments=[{"plant": p, "dc": d, "period": m, "qty": q} for (p, d, m), q in shipped.items()]), log)
+    out = expect(LogisticsPlanOutput, LOGISTICS_PLANNER.use("logistics-plan", LogisticsPlanInput(
+        periods=instance.periods, lanes=[lane.model_dump() for lane in instance.lanes],
+        shipments=[{"plant": p, "dc": d, "period": m, "qty": q} for (p, d, m), q in shipped.items()]), log))
     use = pd.DataFrame([{"plant": lane.plant, "dc": lane.dc, "month": m.period, "volume": m.volume,
                          "capacity": m.capacity, "utilisation": m.utilisation, "cost": m.cost}
                         for lane in out.lanes for m in lane.months])
@@ -133,23 +173,12 @@ def _lanes(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, p
 def supply_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     ctx, cycle_id = runtime.context, state["cycle_id"]
     log = get_logger(cycle_id=cycle_id, node="supply_planning", agent=None)
-    policy, segments = _inventory_policy(ctx, state, log.bind(agent=INVENTORY_OPTIMIZER.name))
+    demand = scenario_demand(ctx.store, cycle_id)
+    policy, segments = _inventory_policy(ctx, state, demand, log.bind(agent=INVENTORY_OPTIMIZER.name))
     plan_log = log.bind(agent=LOGISTICS_PLANNER.name)
-    plans = _solve(ctx, state, plan_log)
-    prices = ctx.store.table("items").set_index("sku")
-    lines, hours, summaries, gap_rows, binding = [], [], [], [], []
-    for scenario, (instance, plan) in plans.items():
-        l, h, summary, g = scenario_outputs(scenario, instance, plan, prices, plan_log)
-        lines.append(l)
-        hours.append(h)
-        binding.append(binding_frame(plan).assign(scenario=scenario))
-        summaries.append(summary)
-        gap_rows.append(g)
-    ctx.store.replace("plan_lines", pd.concat(lines, ignore_index=True), cycle_id=cycle_id)
-    ctx.store.replace("plant_hours", pd.concat(hours, ignore_index=True), cycle_id=cycle_id)
-    ctx.store.replace("plan_summary", pd.DataFrame(summaries), cycle_id=cycle_id)
-    ctx.store.replace("gaps", pd.concat(gap_rows, ignore_index=True), cycle_id=cycle_id)
-    ctx.store.replace("plan_binding", pd.concat(binding, ignore_index=True), cycle_id=cycle_id)
+    plans = _solve(ctx, state, demand, plan_log)
+    kept = {scenario: keep_scenario_plan(ctx.store, cycle_id, scenario, instance, plan, plan_log)
+            for scenario, (instance, plan) in plans.items()}
 
     base_instance, base_plan = plans["base"]
     lane_use = _lanes(ctx, state, base_instance, base_plan, plan_log)
@@ -161,7 +190,7 @@ def supply_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
                             "price_index": c.metrics.price_index} for c in cards.scorecards])
     ctx.store.replace("supplier_scores", scores, cycle_id=cycle_id)
 
-    base = summaries[0]
+    base, base_gaps = kept["base"]
     figures = {
         "inventory": {"positions": float(len(policy)), "safety_stock_units": float(policy["safety_stock"].sum()),
                       "safety_stock_value": float((policy["safety_stock"] * policy["unit_cost"]).sum()),
@@ -173,7 +202,7 @@ def supply_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
                       "at_risk": float(scores["tier"].isin(["at risk", "development"]).sum())},
         "plan": {"plan_cost": float(base["objective"]), "unmet_units": float(base["unmet_units"]),
                  "unmet_revenue": float(base["unmet_revenue"]),
-                 "prebuild_units": float(gap_rows[0].loc[gap_rows[0]["kind"] == "prebuild", "units"].sum()),
+                 "prebuild_units": float(base_gaps.loc[base_gaps["kind"] == "prebuild", "units"].sum()),
                  "binding_constraints": float(len(base_plan.binding)),
                  "peak_lane_utilisation": float(lane_use["utilisation"].max())},
     }

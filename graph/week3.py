@@ -11,61 +11,57 @@ import pandas as pd
 from langgraph.runtime import Runtime
 
 from sop.graph.context import CycleContext
-from sop.graph.plan_inputs import plan_instance, stored_plan
+from sop.graph.outputs import expect
 from sop.graph.state import CycleState
 from sop.log import get_logger
 from sop.report.package import build_package
-from sop.tools.finance.kpis import Accuracy, KpiInput
-from sop.tools.finance.projection import BudgetLine, FinanceInput, FinanceItem, FinanceRow
+from sop.store import company, finance_inputs, kpi_inputs
+from sop.store.solved_plans import solved_plan
+from sop.tools.finance.kpis import Accuracy, KpiInput, KpiOutput
+from sop.tools.finance.projection import BudgetLine, FinanceInput, FinanceItem, FinanceOutput, FinanceRow
 from sop.tools.finance.recommendations import GapResolution, GapResolutionInput
-from sop.tools.finance.variance import HORIZON, TOTAL, VarianceInput, VarianceRow
+from sop.tools.finance.variance import HORIZON, TOTAL, VarianceInput, VarianceOutput, VarianceRow
 from sop.tools.forecasting.demand_forecast import backtest_wape
 from sop.tools.periods import add_months
 from sop.tools.registry import run as run_tool
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
+SolvedPlans = dict[str, tuple[SupplyPlanInstance, SupplyPlanResult]]
+
 
 def _finance_items(ctx: CycleContext) -> list[FinanceItem]:
-    items = ctx.store.table("items")
+    items = company.items(ctx.store)
     return [FinanceItem(**r) for r in items[["sku", "family", "price", "unit_cost"]].to_dict("records")]
 
 
-def _targets(ctx: CycleContext) -> dict[str, float]:
-    return dict(ctx.store.query("SELECT metric, value FROM targets").itertuples(index=False, name=None))
-
-
-def _projections(ctx: CycleContext, state: CycleState, items: list[FinanceItem]) -> dict[str, list[FinanceRow]]:
+def _projections(ctx: CycleContext, state: CycleState, items: list[FinanceItem],
+                 plans: SolvedPlans) -> dict[str, list[FinanceRow]]:
     """Each scenario's plan in money by family × month, with working capital and budget."""
-    budget = ctx.store.query("SELECT family, month, units, revenue, cogs FROM budget WHERE month IN "
-                             "(SELECT UNNEST(?::VARCHAR[]))", [state["horizon"]])
+    budget = finance_inputs.budget(ctx.store, state["horizon"])
     budget_lines = [BudgetLine(**r) for r in budget.to_dict("records")]
     s = ctx.settings
-    return {scenario: run_tool("financial-projection", FinanceInput(
-        items=items, instance=plan_instance(ctx, state, scenario), plan=stored_plan(ctx, state["cycle_id"], scenario),
-        budget=budget_lines, dso_days=s.dso_days, dpo_days=s.dpo_days)).rows
-        for scenario in state["supply"]["scenarios"]}
+    return {scenario: expect(FinanceOutput, run_tool("financial-projection", FinanceInput(
+        items=items, instance=instance, plan=plan, budget=budget_lines, dso_days=s.dso_days,
+        dpo_days=s.dpo_days))).rows for scenario, (instance, plan) in plans.items()}
 
 
 def _variances(ctx: CycleContext, projections: dict[str, list[FinanceRow]],
                targets: dict[str, float]) -> dict[str, list[VarianceRow]]:
-    return {scenario: run_tool("financial-variance", VarianceInput(
-        financials=rows, targets=targets, tolerance=ctx.settings.variance_tolerance)).rows
+    return {scenario: expect(VarianceOutput, run_tool("financial-variance", VarianceInput(
+        financials=rows, targets=targets, tolerance=ctx.settings.variance_tolerance))).rows
         for scenario, rows in projections.items()}
 
 
 def _accuracy(ctx: CycleContext, cycle_id: str) -> Accuracy | None:
     """Last cycle's consensus scored in week 1 (MAPE averaged over SKUs, WAPE of the total); on a
     first cycle, the backtest (pooled WAPE, and MAE over mean actual averaged over series)."""
-    scored = ctx.store.query(
-        "SELECT level, metric, value, evaluated_cycle FROM accuracy_history WHERE cycle_id = ? AND layer = 'consensus' "
-        "AND ((level = 'sku' AND metric = 'mape') OR (level = 'total' AND metric = 'wape'))", [cycle_id])
+    scored = finance_inputs.consensus_accuracy(ctx.store, cycle_id)
     if not scored.empty:
         mape = scored.loc[scored["level"] == "sku", "value"].mean()
         wape = scored.loc[scored["level"] == "total", "value"].mean()
         return Accuracy(mape=None if pd.isna(mape) else float(mape), wape=None if pd.isna(wape) else float(wape),
                         source=f"consensus of {scored['evaluated_cycle'].iloc[0]}")
-    backtest = ctx.store.query("SELECT mae, mean_actual, points FROM backtests WHERE cycle_id = ? AND level = 'sku_dc' "
-                               "AND mean_actual > 0", [cycle_id])
+    backtest = finance_inputs.backtest_errors(ctx.store, cycle_id)
     if backtest.empty:
         return None
     return Accuracy(mape=float((backtest["mae"] / backtest["mean_actual"]).mean()), wape=backtest_wape(backtest),
@@ -74,27 +70,21 @@ def _accuracy(ctx: CycleContext, cycle_id: str) -> Accuracy | None:
 
 def _kpis(ctx: CycleContext, state: CycleState, items: list[FinanceItem], targets: dict[str, float]) -> pd.DataFrame:
     """The month just closed, measured against the targets and the last published plan."""
-    cycle_id, month = state["cycle_id"], add_months(state["period"], -1)
-    q = ctx.store.query
-    planned = q("SELECT p.sku, SUM(p.qty) AS qty FROM published_plan p WHERE p.month = ? AND p.version = "
-                "(SELECT MAX(version) FROM plan_versions WHERE cycle_id < ?) GROUP BY 1", [month, cycle_id])
-    published = not q("SELECT 1 FROM plan_versions WHERE cycle_id < ?", [cycle_id]).empty
-    budget = q("SELECT SUM(revenue) AS revenue, SUM(cogs) AS cogs, COUNT(*) AS n FROM budget WHERE month = ?", [month])
-    orders = q("SELECT sku, promised_date, delivered_date, qty_ordered, qty_delivered FROM customer_orders "
-               "WHERE strftime(promised_date, '%Y-%m') = ?", [month])
-    has_budget = int(budget["n"].iloc[0]) > 0
+    store, cycle_id, month = ctx.store, state["cycle_id"], add_months(state["period"], -1)
+    planned = kpi_inputs.previously_planned(store, cycle_id, month)
+    budget = kpi_inputs.month_budget(store, month)
+    orders = kpi_inputs.orders_promised_in(store, month)
     s = ctx.settings
-    out = run_tool("kpi-scorecard", KpiInput(
+    out = expect(KpiOutput, run_tool("kpi-scorecard", KpiInput(
         month=month, items=items,
         orders=orders.astype(object).where(orders.notna(), None).to_dict("records"),
-        shipped=q("SELECT sku, SUM(shipped_qty) AS qty FROM demand_history WHERE month = ? GROUP BY 1",
-                  [month]).to_dict("records"),
-        on_hand=q("SELECT sku, SUM(on_hand) AS qty FROM inventory GROUP BY 1").to_dict("records"),
-        planned=planned.to_dict("records") if published else None,
+        shipped=kpi_inputs.shipped_units(store, month).to_dict("records"),
+        on_hand=kpi_inputs.on_hand_by_sku(store).to_dict("records"),
+        planned=planned.to_dict("records") if kpi_inputs.published_before(store, cycle_id) else None,
         accuracy=_accuracy(ctx, cycle_id),
-        budget_revenue=float(budget["revenue"].iloc[0]) if has_budget else None,
-        budget_cogs=float(budget["cogs"].iloc[0]) if has_budget else None,
-        targets=targets, dso_days=s.dso_days, dpo_days=s.dpo_days, tolerance=s.variance_tolerance))
+        budget_revenue=budget[0] if budget else None,
+        budget_cogs=budget[1] if budget else None,
+        targets=targets, dso_days=s.dso_days, dpo_days=s.dpo_days, tolerance=s.variance_tolerance)))
     kpis = pd.DataFrame([r.model_dump() for r in out.rows])
     ctx.store.replace("kpis", kpis, cycle_id=cycle_id)
     return kpis
@@ -105,14 +95,13 @@ def _resolve_gaps(ctx: CycleContext, state: CycleState, instance: SupplyPlanInst
                   targets: dict[str, float]) -> GapResolution:
     """Rank the base plan's gaps by margin at risk and re-plan the best levers for the top ones."""
     cycle_id = state["cycle_id"]
-    promotions = ctx.store.query("SELECT event_id, family, sku, start_month, end_month, uplift_pct FROM market_events "
-                                 "WHERE type = 'promotion' AND end_month >= ?", [state["period"]])
-    suppliers = ctx.store.query("SELECT supplier, tier, fill_rate FROM supplier_scores WHERE cycle_id = ?", [cycle_id])
-    resolution = run_tool("gap-resolution", GapResolutionInput(
+    promotions = finance_inputs.open_promotions(ctx.store, state["period"])
+    suppliers = finance_inputs.supplier_tiers(ctx.store, cycle_id)
+    resolution = expect(GapResolution, run_tool("gap-resolution", GapResolutionInput(
         instance=instance, plan=plan, items=items, financials=rows, variances=variances,
         promotions=promotions.astype(object).where(promotions.notna(), None).to_dict("records"),
         suppliers=suppliers.astype(object).where(suppliers.notna(), None).to_dict("records"),
-        targets=targets, tolerance=ctx.settings.variance_tolerance, max_whatifs=ctx.settings.max_whatifs))
+        targets=targets, tolerance=ctx.settings.variance_tolerance, max_whatifs=ctx.settings.max_whatifs)))
     gaps = pd.DataFrame([g.model_dump() for g in resolution.gaps],
                         columns=["rank", "kind", "subject", "family", "months", "units", "margin_at_risk", "detail"])
     gaps["months"] = gaps["months"].map(",".join)
@@ -133,14 +122,14 @@ def _figures(rows: list[FinanceRow], variances: list[VarianceRow], resolution: G
     """The headline figures of the base scenario that the executive gate and its policy read."""
     base = pd.DataFrame([r.model_dump() for r in rows])
     revenue, margin = base["revenue"].sum(), base["gross_margin"].sum()
-    budget_margin = (base["budget_revenue"] - base["budget_cogs"]).sum()
+    budget_revenue, budget_margin = base["budget_revenue"].sum(), (base["budget_revenue"] - base["budget_cogs"]).sum()
     monthly_wc = base.groupby("month")["working_capital"].sum()
     recommended = [r for r in resolution.recommendations if r.recommended]
     return {
         "revenue": float(revenue),
         "gross_margin": float(margin),
         "gross_margin_pct": float(margin / revenue) if revenue else 0.0,
-        "revenue_vs_budget_pct": float(revenue / base["budget_revenue"].sum() - 1) if base["budget_revenue"].sum() else 0.0,
+        "revenue_vs_budget_pct": float(revenue / budget_revenue - 1) if budget_revenue else 0.0,
         "gross_margin_vs_budget_pct": float(margin / budget_margin - 1) if budget_margin else 0.0,
         "inventory_value_end": float(base.loc[base["month"] == base["month"].max(), "inventory_value"].sum()),
         "working_capital_avg": float(monthly_wc.mean()),
@@ -155,8 +144,9 @@ def _figures(rows: list[FinanceRow], variances: list[VarianceRow], resolution: G
 def financial_review(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     ctx, cycle_id = runtime.context, state["cycle_id"]
     log = get_logger(cycle_id=cycle_id, node="financial_review", agent=None)
-    items, targets = _finance_items(ctx), _targets(ctx)
-    projections = _projections(ctx, state, items)
+    items, targets = _finance_items(ctx), finance_inputs.targets(ctx.store)
+    plans = {scenario: solved_plan(ctx.store, cycle_id, scenario) for scenario in state["supply"]["scenarios"]}
+    projections = _projections(ctx, state, items, plans)
     fin = pd.concat([pd.DataFrame([r.model_dump() for r in rows]).assign(scenario=scenario)
                      for scenario, rows in projections.items()], ignore_index=True)
     ctx.store.replace("financials", fin, cycle_id=cycle_id)
@@ -165,8 +155,7 @@ def financial_review(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
                                               for scenario, rows in variances.items()], ignore_index=True),
                       cycle_id=cycle_id)
     _kpis(ctx, state, items, targets)
-    resolution = _resolve_gaps(ctx, state, plan_instance(ctx, state, "base"), stored_plan(ctx, cycle_id, "base"),
-                               items, projections["base"], variances["base"], targets)
+    resolution = _resolve_gaps(ctx, state, *plans["base"], items, projections["base"], variances["base"], targets)
     figures = _figures(projections["base"], variances["base"], resolution)
     package = Path(ctx.settings.out_dir) / cycle_id
     build_package(ctx.store, cycle_id, state["period"], package)

@@ -18,12 +18,16 @@ from langgraph.runtime import Runtime
 from sop.agents.logistics_planner import LOGISTICS_PLANNER
 from sop.graph.context import CycleContext
 from sop.graph.decisions import Decision, apply_decisions, company_facts, parse_decisions
-from sop.graph.plan_inputs import plan_instance
+from sop.graph.outputs import expect
 from sop.graph.state import Approval, CycleState
-from sop.graph.week2 import scenario_outputs
+from sop.graph.week2 import keep_scenario_plan
 from sop.log import get_logger
 from sop.report.package import build_package
+from sop.store import company
+from sop.store.plan_reads import ranked_gaps
+from sop.store.solved_plans import solved_plan
 from sop.tools.periods import to_timestamp
+from sop.tools.supply.supply_plan import SupplyPlanResult
 
 APPROVED = "approved"
 GAP_ACTIONS = 5  # the highest-ranked gaps of the published plan each get an action item
@@ -36,15 +40,10 @@ def _replan(ctx: CycleContext, state: CycleState, decisions: list[Decision], log
     changing = [d for d in decisions if d.changes_plan()]
     if not changing:
         return "base"
-    instance = apply_decisions(plan_instance(ctx, state, "base"), changing, company_facts(ctx.store, state["horizon"]))
-    plan = LOGISTICS_PLANNER.use("supply-plan", instance, log)
-    prices = ctx.store.table("items").set_index("sku")
-    lines, hours, summary, gaps = scenario_outputs(APPROVED, instance, plan, prices, log)
-    keys = {"cycle_id": state["cycle_id"], "scenario": APPROVED}
-    ctx.store.replace("plan_lines", lines, **keys)
-    ctx.store.replace("plant_hours", hours, **keys)
-    ctx.store.replace("plan_summary", pd.DataFrame([summary]), **keys)
-    ctx.store.replace("gaps", gaps, **keys)
+    base, _ = solved_plan(ctx.store, state["cycle_id"], "base")
+    instance = apply_decisions(base, changing, company_facts(ctx.store, state["horizon"]))
+    plan = expect(SupplyPlanResult, LOGISTICS_PLANNER.use("supply-plan", instance, log))
+    summary, _ = keep_scenario_plan(ctx.store, state["cycle_id"], APPROVED, instance, plan, log)
     log.info("replanned", decisions=len(changing), objective=plan.objective, unmet_units=summary["unmet_units"])
     return APPROVED
 
@@ -54,7 +53,7 @@ def _month_end(period: str) -> date:
 
 
 def _gap_owner(ctx: CycleContext, approver: str) -> str:
-    team = ctx.store.query("SELECT person, role FROM team ORDER BY person")
+    team = company.team(ctx.store)
     for role in GAP_OWNER_ROLES:
         if (team["role"] == role).any():
             return team.loc[team["role"] == role, "person"].iloc[0]
@@ -69,9 +68,7 @@ def _action_items(ctx: CycleContext, state: CycleState, approval: Approval, deci
     due = _month_end(state["period"])
     items = [{"source": "decision", "ref": f"decision {n}", "title": d.action(), "owner": d.owner or approval["by"],
               "due": d.due or due} for n, d in enumerate(decisions, start=1)]
-    gaps = ctx.store.query("SELECT rank, kind, subject, month, units, value, detail FROM gaps "
-                           "WHERE cycle_id = ? AND scenario = ? ORDER BY rank LIMIT ?",
-                           [state["cycle_id"], scenario, GAP_ACTIONS])
+    gaps = ranked_gaps(ctx.store, state["cycle_id"], scenario).head(GAP_ACTIONS)
     owner = _gap_owner(ctx, approval["by"])
     return items + [{"source": "gap", "ref": f"gap {g.rank}", "owner": owner, "due": due,
                      "title": f"Close the {g.kind} gap at {g.subject} in {g.month}: {g.units:,.0f} units, "

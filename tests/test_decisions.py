@@ -28,7 +28,8 @@ def _instance() -> SupplyPlanInstance:
     return SupplyPlanInstance(
         periods=FACTS.horizon,
         skus=[{"sku": s, "holding_cost": 1, "unmet_penalty": 50, "ss_penalty": 5} for s in FACTS.families],
-        plants=[{"plant": "P1", "regular_hours": [100.0] * 4, "max_overtime_hours": [20.0] * 4, "overtime_cost_per_hour": 40}],
+        plants=[{"plant": "P1", "regular_hours": [100.0] * 4, "max_overtime_hours": [20.0] * 4,
+                 "overtime_cost_per_hour": 40}],
         routings=[{"sku": s, "plant": "P1", "hours_per_unit": 0.1, "cost_per_unit": 2} for s in FACTS.families],
         dcs=[{"dc": "D1", "storage_capacity": 10_000}],
         lanes=[{"plant": "P1", "dc": "D1", "cost_per_unit": 1, "capacity": [5_000.0] * 4}],
@@ -36,7 +37,8 @@ def _instance() -> SupplyPlanInstance:
         demand=[{"sku": "K1", "dc": "D1", "qty": [10.0, 10.0, 10.0, 10.0]},
                 {"sku": "K2", "dc": "D1", "qty": [0.0, 4.0, 6.0, 8.0]},
                 {"sku": "W1", "dc": "D1", "qty": [20.0, 20.0, 20.0, 20.0]}],
-        initial_inventory=[], safety_stock=[{"sku": "K1", "dc": "D1", "qty": 5.0}, {"sku": "W1", "dc": "D1", "qty": 8.0}],
+        initial_inventory=[],
+        safety_stock=[{"sku": "K1", "dc": "D1", "qty": 5.0}, {"sku": "W1", "dc": "D1", "qty": 8.0}],
     )
 
 
@@ -69,7 +71,8 @@ def test_file_errors_name_the_file_and_the_field(tmp_path):
     path.write_text(json.dumps({"decisions": [
         {"kind": "demand", "family": "kitchen", "from": "2027-02", "to": "2027-03", "change_pct": -120},
         {"kind": "capacity", "plant": "P1", "from": "2027-01", "to": "2027-02"},
-        {"kind": "pricing", "family": "kitchen", "from": "2027-01", "to": "2027-01", "price_change_pct": 2, "volume": 3},
+        {"kind": "pricing", "family": "kitchen", "from": "2027-01", "to": "2027-01", "price_change_pct": 2,
+         "volume": 3},
         {"kind": "bonus"}]}))
     with pytest.raises(ValueError) as err:
         load_decisions(path)
@@ -82,11 +85,11 @@ def test_file_errors_name_the_file_and_the_field(tmp_path):
 
 
 def test_unreadable_files_say_so(tmp_path):
-    with pytest.raises(ValueError, match="missing.yaml: cannot read the decisions file"):
+    with pytest.raises(ValueError, match=r"missing\.yaml: cannot read the decisions file"):
         load_decisions(tmp_path / "missing.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("decisions: [kind: demand\n")
-    with pytest.raises(ValueError, match="broken.yaml: is not valid YAML"):
+    with pytest.raises(ValueError, match=r"broken\.yaml: is not valid YAML"):
         load_decisions(broken)
     empty = tmp_path / "empty.yaml"
     empty.write_text("decisions: []\n")
@@ -130,9 +133,12 @@ def test_each_decision_changes_only_what_it_names():
 
 
 def test_a_launch_moves_the_whole_curve_to_its_month():
-    later = apply_decisions(_instance(), _decisions({"kind": "launch", "sku": "K2", "launch_month": "2027-04"}), FACTS)
+    def launch(month: str):
+        return apply_decisions(_instance(), _decisions({"kind": "launch", "sku": "K2", "launch_month": month}), FACTS)
+
+    later = launch("2027-04")
     assert next(d.qty for d in later.demand if d.sku == "K2") == [0, 0, 0, 4]
-    earlier = apply_decisions(_instance(), _decisions({"kind": "launch", "sku": "K2", "launch_month": "2027-01"}), FACTS)
+    earlier = launch("2027-01")
     assert next(d.qty for d in earlier.demand if d.sku == "K2") == [4, 6, 8, 8]
 
 

@@ -81,7 +81,7 @@ def _outcome(sop: SopProcess) -> dict:
         assert verify_chain(decisions.to_dict("records")) == []
         return {
             "plan": list(store.published_plan().drop(columns="version").itertuples(index=False, name=None)),
-            "versions": store.query("SELECT version, cycle_id, scenario, approved_by FROM plan_versions").values.tolist(),
+            "versions": store.plan_versions()[["version", "cycle_id", "scenario", "approved_by"]].values.tolist(),
             "decisions": decisions[["gate", "attempt", "ref", "decision", "decided_by", "rationale"]].values.tolist(),
             "actions": store.action_items()[["source", "title", "owner", "due", "status"]].values.tolist(),
             "plan_lines": store.query("SELECT scenario, kind, COUNT(*) FROM plan_lines GROUP BY 1, 2 "

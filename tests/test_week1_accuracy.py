@@ -40,7 +40,8 @@ def test_last_cycle_is_scored_on_the_month_since_and_fva_is_the_wape_gain(ctx):
     assert total[("consensus", "fva")] == pytest.approx(-20 / 150)
     # By SKU, A: statistical |100 − 110| / 110, consensus |120 − 110| / 110, the same error.
     sku_a = scores[(scores["level"] == "sku") & (scores["key"] == "A") & (scores["metric"] == "wape")]
-    assert sku_a.set_index("layer")["value"].to_dict() == pytest.approx({"statistical": 10 / 110, "consensus": 10 / 110})
+    by_layer = sku_a.set_index("layer")["value"].to_dict()
+    assert by_layer == pytest.approx({"statistical": 10 / 110, "consensus": 10 / 110})
     assert set(scores["evaluated_cycle"]) == {"2026-10"}
 
 

@@ -15,18 +15,20 @@ from pagecheck import check_package, find_chromium
 from sop.config import Settings
 from sop.graph.context import CycleContext
 from sop.graph.plan_inputs import plan_instance
-from sop.graph.week2 import scenario_outputs
+from sop.graph.week2 import keep_scenario_plan
 from sop.graph.week3 import financial_review
 from sop.log import get_logger
 from sop.report.workbook import SHEETS
 from sop.store import Store
-from sop.tools.supply.supply_plan import binding_frame
+from sop.store.forecasts import scenario_demand
+from sop.store.plan_inputs import plan_inputs
 from sop.tools.supply.supply_plan_solve import solve_supply_plan
 
 PERIOD = "2026-03"
 HORIZON = ["2026-03", "2026-04", "2026-05"]
 DEMAND = {("A1", "D1"): 1000.0, ("A2", "D2"): 400.0}  # units a month
-PLAN_TABLES = ("plan_lines", "plan_summary", "plant_hours", "plan_binding", "published_plan", "plan_versions")
+PLAN_TABLES = ("plan_lines", "plan_summary", "plant_hours", "plan_binding", "solved_plans", "published_plan",
+               "plan_versions")
 
 
 def _consensus() -> pd.DataFrame:
@@ -57,17 +59,10 @@ def week3(tmp_path_factory):
     state = {"cycle_id": PERIOD, "period": PERIOD, "horizon": HORIZON,
              "supply": {"scenarios": ["base", "upside", "downside"]}}
     store.replace("forecast_layers", _consensus(), cycle_id=PERIOD, layer="consensus")
-    prices = store.table("items").set_index("sku")
+    inputs, demand = plan_inputs(store, PERIOD), scenario_demand(store, PERIOD)
     for scenario in state["supply"]["scenarios"]:
-        instance = plan_instance(ctx, state, scenario)
-        plan = solve_supply_plan(instance)
-        lines, hours, summary, gaps = scenario_outputs(scenario, instance, plan, prices, get_logger())
-        keys = {"cycle_id": PERIOD, "scenario": scenario}
-        store.replace("plan_lines", lines, **keys)
-        store.replace("plant_hours", hours, **keys)
-        store.replace("plan_summary", pd.DataFrame([summary]), **keys)
-        store.replace("gaps", gaps, **keys)
-        store.replace("plan_binding", binding_frame(plan), **keys)
+        instance = plan_instance(settings, HORIZON, inputs, demand, scenario)
+        keep_scenario_plan(store, PERIOD, scenario, instance, solve_supply_plan(instance), get_logger())
     store.publish_plan(PERIOD, scenario="base", approved_by="U2")
     before = _snapshot(store)
     out = financial_review(state, SimpleNamespace(context=ctx))
@@ -131,7 +126,7 @@ def test_the_workbook_has_its_sheets_and_header_rows(week3):
     assert all(cell.font.bold for cell in book["Financials"][1])
     revenue = headers["Financials"].index("revenue") + 1
     assert book["Financials"].cell(row=2, column=revenue).number_format == "#,##0"
-    otif = [r for r in book["KPIs"].iter_rows(min_row=2) if r[1].value == "otif"][0]
+    otif = next(r for r in book["KPIs"].iter_rows(min_row=2) if r[1].value == "otif")
     assert otif[3].number_format == "0.0%"
 
 

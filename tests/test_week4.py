@@ -76,7 +76,8 @@ def test_two_periods_wait_at_their_gates_at_once_and_publish_in_turn(sop):
     assert "plan version 1 published" in out
 
     with Store(sop.env["SOP_DB"]) as store:
-        assert store.plan_versions()[["version", "cycle_id", "scenario"]].values.tolist() == [[1, "2026-10", "approved"]]
+        versions = store.plan_versions()[["version", "cycle_id", "scenario"]].values.tolist()
+        assert versions == [[1, "2026-10", "approved"]]
         safety = store.query("SELECT scenario, SUM(qty) AS q FROM plan_lines WHERE kind = 'ss_shortfall' "
                              "GROUP BY 1").set_index("scenario")["q"]
         entries = store.query("SELECT ref, decision, decided_by, rationale FROM decisions "
@@ -91,7 +92,8 @@ def test_two_periods_wait_at_their_gates_at_once_and_publish_in_turn(sop):
     assert (items["source"] == "gap").sum() == 5 and set(items["status"]) == {"open"}
 
     first = int(items["action_id"].iloc[1])
-    assert f"Action item {first} closed" in sop("actions", "close", str(first), "--as", "sam", "--notes", "set in ERP").stdout
+    closed = sop("actions", "close", str(first), "--as", "sam", "--notes", "set in ERP").stdout
+    assert f"Action item {first} closed" in closed
     assert "already closed" in sop("actions", "close", str(first), "--as", "sam", code=1).output
     assert "not in the team file" in sop("actions", "close", "1", "--as", "zoe", code=1).output
     assert "no action item 999" in sop("actions", "close", "999", "--as", "sam", code=1).output

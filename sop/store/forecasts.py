@@ -1,10 +1,12 @@
-"""The consensus view: sales input with the planners' overrides, as the consensus gate shows it
-and adopts it, and as the chat quotes it."""
+"""The forecasts a cycle plans from: the consensus view (sales input with the planners'
+overrides) as the consensus gate shows it and adopts it and as the chat quotes it, the adopted
+consensus per scenario, the backtest errors and the layers week 1 scores a cycle later."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from sop.store.company import families
 from sop.store.database import Store
 from sop.tools.forecasting.consensus import apply_overrides, scenarios
 
@@ -13,8 +15,7 @@ def consensus_proposal(store: Store, cycle_id: str) -> pd.DataFrame:
     """Sales input with the planners' overrides applied, split down to SKU × DC."""
     layer = store.query("SELECT * FROM forecast_layers WHERE cycle_id = ? AND layer = 'sales_input'", [cycle_id])
     overrides = store.query("SELECT * FROM overrides WHERE cycle_id = ? ORDER BY created_at, override_id", [cycle_id])
-    families = store.table("items").set_index("sku")["family"]
-    return layer.assign(qty=apply_overrides(layer, overrides, families))
+    return layer.assign(qty=apply_overrides(layer, overrides, families(store)))
 
 
 def consensus_view(store: Store, cycle_id: str) -> dict:
@@ -23,7 +24,7 @@ def consensus_view(store: Store, cycle_id: str) -> dict:
         "SELECT f.layer, i.family, SUM(f.qty) AS units FROM forecast_layers f JOIN items i USING (sku) "
         "WHERE f.cycle_id = ? GROUP BY 1, 2", [cycle_id])
     proposal = consensus_proposal(store, cycle_id)
-    proposal["family"] = proposal["sku"].map(store.table("items").set_index("sku")["family"])
+    proposal["family"] = proposal["sku"].map(families(store))
     side = layers.pivot(index="family", columns="layer", values="units").fillna(0.0)
     side["consensus"] = proposal.groupby("family")["qty"].sum()
     totals = {name: float(qty.sum()) for name, qty in scenarios(proposal["qty"], proposal).items()}
@@ -44,3 +45,32 @@ def adopt_consensus(store: Store, cycle_id: str) -> None:
     """The approved consensus: sales input and overrides as they stood when the gate approved."""
     proposal = consensus_proposal(store, cycle_id)
     store.replace("forecast_layers", proposal.drop(columns=["cycle_id", "layer"]), cycle_id=cycle_id, layer="consensus")
+
+
+def scenario_demand(store: Store, cycle_id: str) -> pd.DataFrame:
+    """The adopted consensus per SKU × DC × month (units), with one column per supply scenario
+    (base, upside, downside) beside the statistical forecast and its 80 % band."""
+    layers = store.query(
+        "SELECT sku, dc, month, qty, yhat, lo_80, hi_80 FROM forecast_layers "
+        "WHERE cycle_id = ? AND layer = 'consensus' ORDER BY sku, dc, month", [cycle_id])
+    for name, qty in scenarios(layers["qty"], layers).items():
+        layers[name] = qty
+    return layers
+
+
+def forecast_errors(store: Store, cycle_id: str) -> pd.DataFrame:
+    """The backtest σ of the forecast error per SKU × DC (units a month), indexed by sku and dc:
+    what the safety stock is sized on."""
+    return store.query("SELECT sku, dc, error_std FROM backtests WHERE cycle_id = ? AND level = 'sku_dc'",
+                       [cycle_id]).set_index(["sku", "dc"])
+
+
+def layers_in_month(store: Store, cycle_id: str, month: str) -> pd.DataFrame:
+    """Every forecast layer a cycle made for one month (layer, sku, dc, month, qty in units)."""
+    return store.query("SELECT layer, sku, dc, month, qty FROM forecast_layers WHERE cycle_id = ? AND month = ?",
+                       [cycle_id, month])
+
+
+def forecast_cycles(store: Store) -> list[str]:
+    """The cycles that have a forecast, newest first: the cycles a package can be built for."""
+    return store.query("SELECT DISTINCT cycle_id FROM forecast_layers ORDER BY cycle_id DESC")["cycle_id"].tolist()
