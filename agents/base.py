@@ -54,7 +54,7 @@ class AgentSpec:
     name: str
     tools: tuple[str, ...]
     queries: tuple[str, ...] = ()
-    output: type[BaseModel] = ChatAnswer
+    output: type[ChatAnswer] = ChatAnswer
 
     def __post_init__(self) -> None:
         acting = [t for t in (*self.tools, *self.queries) if GATE_ACTIONS.search(t)]
@@ -74,7 +74,7 @@ class AgentSpec:
             return f"{self.name} may not use {tool!r}; its tools are {', '.join(self.allowlist)}"
         return None
 
-    def use(self, tool: str, payload, log) -> object:
+    def use(self, tool: str, payload, log) -> BaseModel:
         """Run a registry tool on this agent's behalf, refusing anything off the belt."""
         reason = self.refusal(tool) or (None if tool in self.tools else f"{tool!r} is not a planning tool")
         if reason:

@@ -59,7 +59,7 @@ def _innocent(token: str) -> bool:
 def _strays(text: str, figures: dict[str, float], labels: Iterable[str]) -> Iterator[tuple[int, int, str]]:
     """(start, end, token) of each month or number in `text` that no tool returned."""
     masked = text
-    for label in sorted({l for l in labels if any(c.isdigit() for c in l)}, key=len, reverse=True):
+    for label in sorted({label for label in labels if any(c.isdigit() for c in label)}, key=len, reverse=True):
         masked = masked.replace(label, " " * len(label))
     allowed = set().union(*(_spellings(v) for v in figures.values())) if figures else set()
     months = list(_MONTH.finditer(masked))

@@ -121,8 +121,8 @@ def extract_args(question: str, tool: dict, bound: dict[str, dict]) -> dict[str,
         reason = _REASON.search(question)
         args["reason"] = (reason.group(1) if reason else question).strip()
     for prop in ("family", "scenario"):
-        if prop in props and (value := _mention(question, _enum(props[prop]))):
-            args[prop] = value
+        if prop in props and (named_value := _mention(question, _enum(props[prop]))):
+            args[prop] = named_value
     if "supplier" in props:
         choices = _enum(props["supplier"])
         code = _SUPPLIER_CODE.search(question)

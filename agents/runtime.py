@@ -22,43 +22,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage, ToolCall, ToolMessage
 from pydantic import BaseModel, ValidationError
 
 from sop.agents.base import ANSWER_TOOL, AgentSpec
 from sop.agents.models import ModelUnavailable, RetryPolicy, invoke_with_retries
 from sop.agents.narrator import evidence, load_prompt, mark_ungrounded
-
-
-class ToolError(ValueError):
-    """The tool ran but the data cannot answer (unknown family, no plan yet); the message is for
-    the model and the planner."""
-
-
-@dataclass(frozen=True)
-class ChatTool:
-    """A read-only, parameterised tool an agent may call in chat. `run(deps, args)` returns
-    JSON-able data with a `headline` dict (the flat figures the offline answer template uses);
-    `choices(deps)` names the allowed values of some arguments (families, months), which go into
-    the schema the model sees as enums."""
-
-    name: str
-    description: str
-    input_model: type[BaseModel]
-    run: Callable[[Any, BaseModel], dict[str, Any]]
-    keywords: tuple[str, ...] = ()
-    choices: Callable[[Any], dict[str, list[str]]] = lambda deps: {}
-
-    def schema(self, deps: Any) -> dict[str, Any]:
-        """The tool in OpenAI's function format, with today's allowed values as enums."""
-        parameters = self.input_model.model_json_schema()
-        for prop, values in self.choices(deps).items():
-            target = parameters["properties"][prop]
-            branch = next((b for b in target.get("anyOf", []) if b.get("type") == "string"), target)
-            if values:
-                branch["enum"] = values
-        return {"type": "function", "function": {"name": self.name, "description": self.description,
-                                                 "parameters": parameters}}
+from sop.agents.queries.core import Query, QueryContext
 
 
 @dataclass(frozen=True)
@@ -127,11 +97,11 @@ def _validation_summary(exc: ValidationError) -> str:
 class AgentRuntime:
     """Answers planner questions with the named agents, their allowed tools and a model."""
 
-    def __init__(self, toolbox: Mapping[str, ChatTool], deps: Any, model: BaseChatModel | None,
-                 offline: BaseChatModel, log, *, context: str = "", retry: RetryPolicy = RetryPolicy(),
-                 limits: Limits = Limits(), sleep: Callable[[float], None] = time.sleep):
-        self.toolbox, self.deps, self.model, self.offline, self.log = toolbox, deps, model, offline, log
-        self.context, self.retry, self.limits, self.sleep = context, retry, limits, sleep
+    def __init__(self, queries: Mapping[str, Query], ctx: QueryContext, model: BaseChatModel | None,
+                 offline: BaseChatModel, log, *, retry: RetryPolicy = RetryPolicy(), limits: Limits = Limits(),
+                 sleep: Callable[[float], None] = time.sleep):
+        self.queries, self.ctx, self.model, self.offline, self.log = queries, ctx, model, offline, log
+        self.retry, self.limits, self.sleep = retry, limits, sleep
 
     def ask(self, spec: AgentSpec, question: str) -> TurnResult:
         """The agent's answer; the offline model's when no model is configured or it failed."""
@@ -147,8 +117,8 @@ class AgentRuntime:
 
     def _turn(self, spec: AgentSpec, question: str, model: BaseChatModel, source: Literal["model", "offline"],
               notes: list[str], log) -> TurnResult:
-        turn = _Turn(spec, question, [SystemMessage(system_prompt(spec, self.context)), HumanMessage(question)])
-        bound = model.bind_tools([self.toolbox[q].schema(self.deps) for q in spec.queries] + [_answer_schema(spec)])
+        turn = _Turn(spec, question, [SystemMessage(system_prompt(spec, self.ctx.context)), HumanMessage(question)])
+        bound = model.bind_tools([self.queries[q].schema(self.ctx) for q in spec.queries] + [_answer_schema(spec)])
         for _ in range(self.limits.max_steps):
             reply = invoke_with_retries(bound, turn.messages, self.retry, log, self.sleep)
             turn.messages.append(reply)
@@ -192,7 +162,7 @@ class AgentRuntime:
             log.warning("answer_invalid", strike=turn.strikes)
             return None, f"the answer does not match its schema: {_validation_summary(exc)}"
         figures, labels = evidence([t.result or {"error": t.error} for t in turn.tools])
-        labels |= set(self.context.replace(",", " ").split())
+        labels |= set(self.ctx.context.replace(",", " ").split())
         marked, stray = mark_ungrounded(text, figures, labels)
         if stray and not turn.grounding_checked:
             turn.grounding_checked = True
@@ -203,7 +173,7 @@ class AgentRuntime:
             log.warning("answer_marked", numbers=stray[:5])
         return (marked, stray), None
 
-    def _call_tool(self, turn: _Turn, call: dict[str, Any], log) -> ToolMessage:
+    def _call_tool(self, turn: _Turn, call: ToolCall, log) -> ToolMessage:
         """Run one tool call the agent may make and wrap its result; refuse the others."""
         name, args = call["name"], call["args"]
 
@@ -219,16 +189,18 @@ class AgentRuntime:
             return reply(ToolUse(name=name, args=args, ok=False, error=f"refused: {reason}"))
         log.info("tool_call", tool=name, args=args)
         try:
-            if name in self.toolbox:
-                tool = self.toolbox[name]
-                result = tool.run(self.deps, tool.input_model.model_validate(args))
+            if name in self.queries:
+                query = self.queries[name]
+                payload = query.input_model.model_validate(args)
+                result = query.fn(self.ctx, payload).model_dump(mode="json")
             else:
                 result = turn.spec.use(name, args, log).model_dump(mode="json")
         except ValidationError as exc:
             turn.strikes += 1
             log.warning("tool_args_invalid", tool=name, strike=turn.strikes)
-            return reply(ToolUse(name=name, args=args, ok=False, error=f"invalid arguments: {_validation_summary(exc)}"))
-        except ValueError as exc:  # ToolError, and the data rules of the tools it wraps
+            error = f"invalid arguments: {_validation_summary(exc)}"
+            return reply(ToolUse(name=name, args=args, ok=False, error=error))
+        except ValueError as exc:  # QueryError, and the data rules of the tools it wraps
             return reply(ToolUse(name=name, args=args, ok=False, error=str(exc)))
         except Exception as exc:  # a failing tool must not end the conversation
             log.error("tool_failed", tool=name, error=type(exc).__name__)

@@ -3,8 +3,8 @@ the consensus gate, and a scripted OpenAI chat-completions endpoint for respx.
 
 The cycle is written directly, not run: forecast layers for four SKU × DCs (`Store.replace`),
 last cycle's base plan (unmet demand for WID-001 at DC-EAST in 2027-03 and the DAYTON plant out
-of hours in 2027-04) and the checkpoint of the graph paused at the consensus gate, which is the
-state in which planners refine the forecast.
+of hours in 2027-04) and the checkpoint of the graph paused at the consensus gate, with the
+state the runner records for it, which is the state in which planners refine the forecast.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sop.data.sample_company import write_sample_company
 from sop.graph.context import CycleContext
 from sop.graph.runner import Cycles
 from sop.store import Store
+from sop.store.cycles import CycleRecord, record_cycle
 from sop.tools.periods import month_range
 
 CYCLE, PLAN_CYCLE = "2026-11", "2026-10"
@@ -88,6 +89,8 @@ def build(root: Path) -> None:
                                       as_node="demand_planning")
             cycles.graph.invoke(None, config, context=CycleContext(settings=cfg, store=store))
             assert cycles.status(CYCLE).gate == "consensus"
+        # What the runner records when a cycle pauses, which the chat reads instead of the checkpoint.
+        record_cycle(store, CycleRecord(cycle_id=CYCLE, state="waiting", gate="consensus", horizon=HORIZON))
 
 
 def copy(source: Path, target: Path) -> Path:

@@ -98,7 +98,8 @@ def test_a_multi_turn_exchange_with_tool_calls_ends_in_a_grounded_answer(api, wa
     assert sent["tool_call_id"] == "call_0" and sent["content"]["ok"]
     assert sent["content"]["result"]["headline"]["units"] == pytest.approx(widgets_units())
     feedback = third["messages"][-1]
-    assert feedback["role"] == "user" and "99,999" in feedback["content"] and "not in any tool result" in feedback["content"]
+    assert feedback["role"] == "user" and "99,999" in feedback["content"]
+    assert "not in any tool result" in feedback["content"]
     assert result.source == "model" and result.ungrounded == [] and "[?]" not in result.answer
     assert f"{widgets_units():,.0f} units" in result.answer and result.agent == "demand-forecaster"
     assert chat.totals == {"calls": 3, "failed_calls": 0, "input_tokens": 300, "output_tokens": 60}

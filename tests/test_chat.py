@@ -99,8 +99,10 @@ def test_offline_answers_quote_the_cycle_layers_and_the_plan(waiting_company):
         forecast = chat.ask(f"@demand-forecaster widgets in {WINDOW[0]} and {WINDOW[1]}?")
         plan = chat.ask("what does the supply plan leave unmet?")
     units = sum(sales_input(s, m) for s in ("WID-001", "WID-002") for m in WINDOW)
-    assert f"the {CYCLE} consensus (sales input with the planners' overrides) comes to {units:,.0f} units" in forecast.answer
-    assert f"The base scenario of the cycle {PLAN_CYCLE} supply plan (optimal) meets all but 40 of 10,000" in plan.answer
+    consensus = f"the {CYCLE} consensus (sales input with the planners' overrides) comes to {units:,.0f} units"
+    assert consensus in forecast.answer
+    assert f"The base scenario of the cycle {PLAN_CYCLE} supply plan (optimal) meets all but 40 of 10,000" \
+        in plan.answer
     assert "1. unmet widgets in 2027-03: 40 units, 1,200 of revenue at risk" in plan.answer
 
 
@@ -219,7 +221,8 @@ def test_api_keys_never_appear_in_logs_or_output(api, waiting_company):
     status = runner.invoke(app, ["--log-level", "DEBUG", "cycle", "status"], env=keyed)
     assert failed.exit_code == answered.exit_code == status.exit_code == 0
     assert json.loads(failed.stdout)["notes"] == [
-        "The language model was unavailable (OpenAIAuthenticationError (HTTP 401)); the offline model answered instead."]
+        "The language model was unavailable (OpenAIAuthenticationError (HTTP 401)); "
+        "the offline model answered instead."]
     assert "demand-forecaster (language model)" in answered.stdout and '"event": "tool_call"' in answered.stderr
     assert all(r.request.headers["authorization"] == f"Bearer {SECRET}" for r in route.calls)
     for result in (failed, answered, status):

@@ -79,9 +79,10 @@ def settings(sample_db) -> Settings:
 
 
 def screen(result: SlashResult) -> str:
-    console = Console(record=True, width=140, file=open(os.devnull, "w"))
-    for renderable in result.renderables:
-        console.print(renderable)
+    with open(os.devnull, "w") as devnull:
+        console = Console(record=True, width=140, file=devnull)
+        for renderable in result.renderables:
+            console.print(renderable)
     return console.export_text()
 
 
@@ -106,7 +107,8 @@ def test_demand_forecast_aggregates_the_family_and_nests_its_bands(store, settin
     figures = result.figures
     raw = family_demand(store, "widgets")
     assert {r["month"]: r["demand"] for r in figures["history"]} == pytest.approx(raw.to_dict())
-    assert [f["month"] for f in figures["forecast"]] == ["2026-11", "2026-12", "2027-01", "2027-02", "2027-03", "2027-04"]
+    assert [f["month"] for f in figures["forecast"]] == [
+        "2026-11", "2026-12", "2027-01", "2027-02", "2027-03", "2027-04"]
     for f in figures["forecast"]:
         assert 0 <= f["lo_95"] <= f["lo_80"] <= f["forecast"] <= f["hi_80"] <= f["hi_95"]
     method = figures["method"]
@@ -121,7 +123,8 @@ def test_demand_forecast_aggregates_the_family_and_nests_its_bands(store, settin
 def test_demand_forecast_defaults_to_all_families_over_18_months(store, settings):
     figures = dispatch(store, "/demand-forecast", settings).figures
     assert figures["family"] == "all" and figures["horizon"] == 18 and len(figures["forecast"]) == 18
-    assert sum(r["demand"] for r in figures["history"]) == pytest.approx(store.table("demand_history")["ordered_qty"].sum())
+    ordered = store.table("demand_history")["ordered_qty"].sum()
+    assert sum(r["demand"] for r in figures["history"]) == pytest.approx(ordered)
 
 
 def lead_time_months(store: Store, sku: str, since: str) -> tuple[float, float]:
@@ -176,7 +179,8 @@ def test_supplier_scorecard_summary_tiers_follow_the_score(store, settings):
     for r in rows:
         assert r["tier"] == next(tier for floor, tier in TIER_FLOORS if r["score"] >= floor)
     pos = store.table("supplier_deliveries")
-    s01 = pos[(pos["supplier"] == "S01") & pos["received_date"].between(pd.Timestamp("2025-11-01"), pd.Timestamp("2026-10-31"))]
+    window = pos["received_date"].between(pd.Timestamp("2025-11-01"), pd.Timestamp("2026-10-31"))
+    s01 = pos[(pos["supplier"] == "S01") & window]
     on_time = (s01["received_date"] <= s01["promised_date"]).mean()
     assert next(r for r in rows if r["supplier"] == "S01")["on_time"] == pytest.approx(on_time)
     assert result.figures["window"] == "2025-11 to 2026-10"
@@ -186,9 +190,11 @@ def test_supplier_scorecard_of_one_supplier_in_a_past_period(store, settings):
     result = dispatch(store, "/supplier-scorecard S02 2026-06", settings)
     card = result.figures["scorecard"]
     pos = store.table("supplier_deliveries")
-    received = pos[(pos["supplier"] == "S02") & pos["received_date"].between(pd.Timestamp("2025-07-01"), pd.Timestamp("2026-06-30"))]
+    window = pos["received_date"].between(pd.Timestamp("2025-07-01"), pd.Timestamp("2026-06-30"))
+    received = pos[(pos["supplier"] == "S02") & window]
     assert card["metrics"]["received_pos"] == len(received)
-    assert card["metrics"]["ppm"] == pytest.approx(1e6 * received["qty_defective"].sum() / received["qty_received"].sum())
+    ppm = 1e6 * received["qty_defective"].sum() / received["qty_received"].sum()
+    assert card["metrics"]["ppm"] == pytest.approx(ppm)
     assert card["tier"] == next(tier for floor, tier in TIER_FLOORS if card["weighted_score"] >= floor)
     assert [q["quarter"] for q in card["trend"]] == ["2025Q3", "2025Q4", "2026Q1", "2026Q2"]
     text = screen(result)
@@ -208,7 +214,8 @@ def test_logistics_plan_loads_lanes_from_the_base_plan(cycle_store, settings):
     assert east["total_cost"] == pytest.approx(21_100.0 * lanes.loc[("DAYTON", "DC-EAST"), "cost_per_unit"])
     assert plans["DAYTON", "DC-WEST"]["total_volume"] == 0.0  # the upside scenario is not the base plan
     assert [(b["plant"], b["dc"], b["period"]) for b in figures["binding"]] == [("DAYTON", "DC-EAST", "2026-11")]
-    assert figures["total_cost"] == pytest.approx(east["total_cost"] + 6_500 * lanes.loc[("GREENVILLE", "DC-WEST"), "cost_per_unit"])
+    west_cost = 6_500 * lanes.loc[("GREENVILLE", "DC-WEST"), "cost_per_unit"]
+    assert figures["total_cost"] == pytest.approx(east["total_cost"] + west_cost)
 
 
 def test_without_a_cycle_logistics_and_gaps_say_so_in_one_line(store, settings):
@@ -238,7 +245,8 @@ def test_inventory_status_days_of_supply_and_safety_stock(store, cycle_store, se
     assert row["days_of_supply"] == pytest.approx(widgets_east["on_hand"].sum() / (recent["ordered_qty"].sum() / 92))
     assert row["safety_stock"] is None
 
-    with_cycle = {(r["family"], r["dc"]): r for r in dispatch(cycle_store, "/inventory-status", settings).figures["positions"]}
+    positions = dispatch(cycle_store, "/inventory-status", settings).figures["positions"]
+    with_cycle = {(r["family"], r["dc"]): r for r in positions}
     assert with_cycle["fasteners", "DC-EAST"]["safety_stock"] == 650.0
     on_hand = with_cycle["fasteners", "DC-EAST"]["on_hand"]
     assert with_cycle["fasteners", "DC-EAST"]["above_safety_stock"] == pytest.approx(on_hand - 650.0)
@@ -319,7 +327,8 @@ def test_ask_json_prints_the_figures(sample_db, store):
 
 def test_chat_as_a_person_uses_it(sample_db, tmp_path):
     sop = Path(sys.executable).with_name("sop")
-    typed = "/help\n/demand-forecast widgets 6\nwhat will widgets sell next summer?\n/demand-forecast widgets 99\n/quit\n"
+    typed = ("/help\n/demand-forecast widgets 6\nwhat will widgets sell next summer?\n/demand-forecast widgets 99\n"
+             "/quit\n")
     env = {**os.environ, "SOP_DB": str(sample_db / "chat.duckdb"), "COLUMNS": "140", "TERM": "dumb",
            "OPENAI_API_KEY": ""}
     done = subprocess.run([str(sop), "chat", "--history", str(tmp_path / "history")], input=typed, text=True,

@@ -23,10 +23,10 @@ from rich.text import Text
 from sop.agents.coordinator import UnknownAgent, route
 from sop.agents.models import ModelUnavailable, RetryPolicy, UsageMeter, chat_model
 from sop.agents.narrator import UNGROUNDED_MARK
-from sop.agents.queries import TOOLBOX, ChatDeps, offline_model
+from sop.agents.queries import QUERIES, QueryContext, offline_model
 from sop.agents.roster import AGENTS
 from sop.agents.runtime import AgentRuntime, Limits, TurnResult
-from sop.chat.slash import Col, facts, table
+from sop.chat.tables import Col, facts, table
 from sop.config import Settings
 from sop.graph.overrides import Override, OverrideError, add_override
 from sop.log import get_logger
@@ -52,13 +52,12 @@ class ChatSession:
                  limits: Limits = Limits(), sleep: Callable[[float], None] = time.sleep):
         self.store, self.settings, self.author = store, settings, author
         self.session_id = f"{scope}-{uuid.uuid4().hex[:12]}"
-        self.deps = ChatDeps.current(store, settings)
-        self.log = get_logger(cycle_id=self.deps.cycle_id, node="chat", agent=None, session=self.session_id)
+        self.ctx = QueryContext.current(store, settings)
+        self.log = get_logger(cycle_id=self.ctx.cycle_id, node="chat", agent=None, session=self.session_id)
         self.meter = UsageMeter()
         self.totals = {"calls": 0, "failed_calls": 0, "input_tokens": 0, "output_tokens": 0}
-        self.runtime = AgentRuntime(TOOLBOX, self.deps, chat_model(settings, callbacks=[self.meter]), offline_model(),
-                                    self.log, context=self.deps.context, retry=RetryPolicy.from_settings(settings),
-                                    limits=limits, sleep=sleep)
+        self.runtime = AgentRuntime(QUERIES, self.ctx, chat_model(settings, callbacks=[self.meter]), offline_model(),
+                                    self.log, retry=RetryPolicy.from_settings(settings), limits=limits, sleep=sleep)
         self.pending: dict[str, Any] | None = None
 
     @property
@@ -69,16 +68,16 @@ class ChatSession:
         return f"{self.settings.model} at {self.settings.openai_base_url or 'OpenAI'}"
 
     def banner(self) -> str:
-        return (f"Questions go to the agents ({self.mode}); {self.deps.context}. "
+        return (f"Questions go to the agents ({self.mode}); {self.ctx.context}. "
                 f"Address one with @name: {', '.join('@' + a for a in AGENTS)}.")
 
     def ask(self, line: str) -> TurnResult:
         """Route the line to an agent and run the turn; the usage goes to the store."""
-        spec, question = route(line, AGENTS, {n: t.keywords for n, t in TOOLBOX.items()})
+        spec, question = route(line, AGENTS, {n: q.keywords for n, q in QUERIES.items()})
         result = self.runtime.ask(spec, question or line)
         counts = self.meter.take()
         if any(counts.values()):
-            self.store.add_model_usage("chat", self.session_id, self.deps.cycle_id, counts)
+            self.store.add_model_usage("chat", self.session_id, self.ctx.cycle_id, counts)
             self.totals = {k: self.totals[k] + counts[k] for k in counts}
         proposals = result.results(PROPOSAL_TOOL)
         self.pending = proposals[-1]["proposal"] if proposals else None
@@ -90,19 +89,19 @@ class ChatSession:
         if self.pending is not None:
             answer = _CONFIRM.match(line)
             if answer:
-                return self._confirm(answer.group(1).lower().startswith("y"), answer.group(2))
+                return self._confirm(self.pending, answer.group(1).lower().startswith("y"), answer.group(2))
             shown.append(Text("(The override proposal was not stored.)", style="yellow"))
             self.pending = None
         try:
             return shown + render(self.ask(line), self.author)
         except UnknownAgent as exc:
-            return shown + [Text(str(exc), style="red")]
+            return [*shown, Text(str(exc), style="red")]
         except ModelUnavailable as exc:  # the offline model failed too: say so, keep the session
             self.log.error("turn_failed", reason=exc.reason)
-            return shown + [Text(f"No answer: {exc.reason}. The slash commands still work; try /help.", style="red")]
+            return [*shown, Text(f"No answer: {exc.reason}. The slash commands still work; try /help.", style="red")]
 
-    def _confirm(self, yes: bool, who: str | None) -> list[RenderableType]:
-        proposal, author = self.pending, who or self.author
+    def _confirm(self, proposal: dict[str, Any], yes: bool, who: str | None) -> list[RenderableType]:
+        author = who or self.author
         if not yes:
             self.pending = None
             self.log.info("override_declined", proposal=proposal)
@@ -138,7 +137,8 @@ def render(result: TurnResult, author: str | None, confirm: bool = True) -> list
     for note in result.notes:
         shown.append(Text(note, style="yellow"))
     if result.refused:
-        shown.append(Text(f"Refused and logged: {', '.join(result.refused)} (not this agent's to use).", style="yellow"))
+        shown.append(Text(f"Refused and logged: {', '.join(result.refused)} (not this agent's to use).",
+                          style="yellow"))
     proposals = result.results(PROPOSAL_TOOL)
     if proposals:
         p, effect = proposals[-1]["proposal"], proposals[-1]["effect"]

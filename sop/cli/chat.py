@@ -1,7 +1,7 @@
 """`sop chat` and `sop ask`: slash commands and questions to the agents, in a REPL with history
 and completion, or one at a time for scripts (`--json` prints the figures behind the answer).
 
-Free text goes to the agents (`sop.conversation`): with a language model when one is configured,
+Free text goes to the agents (`sop.chat.conversation`): with a language model when one is configured,
 with the offline model otherwise, so chat works either way."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 import typer
 from rich.console import RenderableType
@@ -23,6 +24,7 @@ from sop.cli.common import console, fail, open_store, settings
 from sop.config import Settings
 from sop.store import Store
 
+readline: ModuleType | None
 try:
     import readline
 except ImportError:  # Windows has no readline; the REPL then runs without history and completion
@@ -54,7 +56,7 @@ def line_editing(history: Path) -> Iterator[None]:
         yield
         return
     readline.set_completer_delims(" \t\n")
-    readline.set_completer(lambda text, state: (completions(text)[state:] or [None])[0])
+    readline.set_completer(lambda text, state: next(iter(completions(text)[state:]), None))
     libedit = "libedit" in (readline.__doc__ or "")
     readline.parse_and_bind("bind ^I rl_complete" if libedit else "tab: complete")
     if history.is_file():

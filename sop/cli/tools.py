@@ -1,4 +1,4 @@
-"""`sop tools`: list the registry and run any tool on JSON input."""
+"""`sop tools`: list the planning tools and the queries, and run any planning tool on JSON input."""
 
 from __future__ import annotations
 
@@ -13,18 +13,23 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
+from sop.agents.queries import QUERIES
 from sop.cli.common import console, fail
 from sop.tools import registry
 
-app = typer.Typer(help="The planning tools every agent and slash command uses.", no_args_is_help=True)
+app = typer.Typer(help="The planning tools and the queries every agent and slash command uses.",
+                  no_args_is_help=True)
 
 
 @app.command("list")
 def list_tools() -> None:
-    """Every tool in the registry with what it does."""
-    table = Table("tool", "what it does")
+    """Every planning tool (pure, runs on JSON) and every query (reads the store; the slash
+    commands and the agents' chat tools), each once, with what it does."""
+    table = Table("name", "kind", "what it does")
     for tool in registry.TOOLS.values():
-        table.add_row(tool.name, tool.description)
+        table.add_row(tool.name, "planning tool", tool.description)
+    for query in QUERIES.values():
+        table.add_row(query.name, "query", query.description)
     console.print(table)
 
 
