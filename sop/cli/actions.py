@@ -7,6 +7,7 @@ import typer
 from rich.table import Table
 
 from sop.cli.common import console, fail, open_store
+from sop.store.company import is_team_member
 
 app = typer.Typer(help="Action items from the executive decisions and the plan's gaps.", no_args_is_help=True)
 
@@ -40,7 +41,7 @@ def close(
 ) -> None:
     """Mark an action item done."""
     with open_store(ctx) as store:
-        if store.query("SELECT 1 FROM team WHERE person = ?", [person]).empty:
+        if not is_team_member(store, person):
             raise fail(f"{person!r} is not in the team file; only team members close action items")
         try:
             store.close_action_item(action_id, person, notes)

@@ -30,7 +30,8 @@ app = typer.Typer(help="Run the monthly S&OP cycle and decide at its gates.", no
 
 EXIT_POLICY_PAUSED = 3
 PeriodOpt = typer.Option(None, "--period", help="cycle month YYYY-MM; default: the month after the history")
-PolicyOpt = typer.Option(None, "--policy", help="approval policy for unattended runs: a YAML or JSON file, or a packaged policy by name (demo)")
+PolicyOpt = typer.Option(None, "--policy", help="approval policy for unattended runs: a YAML or JSON file, "
+                                                 "or a packaged policy by name (demo)")
 
 
 @contextmanager
@@ -42,7 +43,8 @@ def _cycles(ctx: typer.Context, policy: Path | None = None) -> Iterator[tuple[Cy
         raise fail(str(exc)) from exc
     with open_store(ctx) as store:
         meter = UsageMeter()
-        context = CycleContext(settings=cfg, store=store, model=chat_model(cfg, callbacks=[meter]), policy=loaded_policy)
+        context = CycleContext(settings=cfg, store=store, model=chat_model(cfg, callbacks=[meter]),
+                               policy=loaded_policy)
         try:
             cycles = Cycles(context)
         except CheckpointUnavailable as exc:
@@ -97,7 +99,8 @@ def _show_view(outcome: Outcome, context: CycleContext) -> None:
         console.print(_records_table("Forecast layers by family, units over the horizon", view["layers"]))
         console.print(_records_table("Scenarios, units over the horizon",
                                      [{"scenario": k, "units": v} for k, v in view["scenarios"].items()]))
-        console.print(_records_table("Accuracy of past cycles: total WAPE and value added (FVA) by layer", view["accuracy"]))
+        console.print(_records_table("Accuracy of past cycles: total WAPE and value added (FVA) by layer",
+                                     view["accuracy"]))
         console.print(_records_table("Planner overrides", view["overrides"]))
     else:
         view = (outcome.payload or {}).get("view", {})
@@ -114,9 +117,11 @@ def _show_view(outcome: Outcome, context: CycleContext) -> None:
 def _show(outcome: Outcome, context: CycleContext) -> None:
     """Tell the person where the cycle stands, and what to type next."""
     if outcome.state == "failed":
-        raise fail(f"the {outcome.period} cycle failed: {outcome.error}. Fix the cause, then 'sop cycle resume --period {outcome.period}'")
+        raise fail(f"the {outcome.period} cycle failed: {outcome.error}. Fix the cause, then "
+                   f"'sop cycle resume --period {outcome.period}'")
     if outcome.state == "done":
-        console.print(f"[bold green]The {outcome.period} cycle is complete[/]: plan version {outcome.values.get('published_version')} published.")
+        console.print(f"[bold green]The {outcome.period} cycle is complete[/]: plan version "
+                      f"{outcome.values.get('published_version')} published.")
         console.print(f"Executive package: {outcome.values.get('package_dir')}/executive-package.html")
         console.print(f"Decision log:      {outcome.values.get('package_dir')}/decision-log.csv")
         console.print(f"Action items:      sop actions list --period {outcome.period}")
@@ -131,7 +136,8 @@ def _show(outcome: Outcome, context: CycleContext) -> None:
         console.print(f"The {outcome.period} cycle is {outcome.state}.{hint}")
         return
     payload = outcome.payload or {}
-    table = Table("figure", "value", title=f"{outcome.period}: waiting at the {outcome.gate} gate: {payload.get('approving')}")
+    table = Table("figure", "value",
+                  title=f"{outcome.period}: waiting at the {outcome.gate} gate: {payload.get('approving')}")
     for key, value in payload.get("figures", {}).items():
         table.add_row(key, f"{value:,.4g}")
     console.print(table)
@@ -199,8 +205,8 @@ def approve(
     period: str | None = PeriodOpt,
     policy: Path | None = PolicyOpt,
     decisions: Path | None = typer.Option(
-        None, "--decisions", help="executive decisions (YAML or JSON) that week 4 carries out: approve, demand, capacity, "
-                           "inventory_target, launch, pricing; see the README"),
+        None, "--decisions", help="executive decisions (YAML or JSON) that week 4 carries out: approve, demand, "
+                                  "capacity, inventory_target, launch, pricing; see the README"),
 ) -> None:
     """Approve the gate the cycle waits at, and run on to the next gate or the end."""
     _decide(ctx, _gate(gate), person, True, notes, period, policy, decisions)

@@ -27,7 +27,8 @@ def _load(ctx: typer.Context, directory: Path) -> None:
 
 
 @app.command("load")
-def load(ctx: typer.Context, directory: Path = typer.Argument(..., help="folder with one CSV per table (data/README.md)")) -> None:
+def load(ctx: typer.Context,
+         directory: Path = typer.Argument(..., help="folder with one CSV per table (data/README.md)")) -> None:
     """Validate every file in DIRECTORY, then load all of them, or none."""
     if not directory.is_dir():
         raise fail(f"{directory} is not a folder; pass the folder that holds the CSV files")

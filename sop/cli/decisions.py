@@ -10,14 +10,15 @@ from sop.cli.common import console, errors, open_store
 from sop.store.ledger import verify_chain
 
 app = typer.Typer(help="The decision log: list and verify it.", no_args_is_help=True)
+LISTED = ["seq", "cycle_id", "gate", "attempt", "decision", "decided_by", "decided_at", "rationale"]
 
 
 @app.command("list")
-def list_entries(ctx: typer.Context, period: str | None = typer.Option(None, "--period", help="one cycle only")) -> None:
+def list_entries(ctx: typer.Context,
+                 period: str | None = typer.Option(None, "--period", help="one cycle only")) -> None:
     """Every decision: the gate, what was decided, by whom, when and why."""
     with open_store(ctx) as store:
-        entries = store.query("SELECT seq, cycle_id, gate, attempt, decision, decided_by, decided_at, rationale "
-                              "FROM decisions WHERE ? IS NULL OR cycle_id = ? ORDER BY seq", [period, period])
+        entries = store.decision_log(period)[LISTED]
     if entries.empty:
         console.print("The decision log is empty." if period is None else f"No decisions in the {period} cycle.")
         return
@@ -31,7 +32,7 @@ def list_entries(ctx: typer.Context, period: str | None = typer.Option(None, "--
 def verify(ctx: typer.Context) -> None:
     """Check the hash chain; names every entry that was edited, removed or reordered (exit 1)."""
     with open_store(ctx) as store:
-        entries = store.query("SELECT * FROM decisions ORDER BY seq").to_dict("records")
+        entries = store.decision_log().to_dict("records")
     problems = verify_chain(entries)
     for problem in problems:
         errors.print(f"[bold red]broken:[/] {problem}", highlight=False)

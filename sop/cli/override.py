@@ -13,6 +13,7 @@ from sop.cli.common import console, fail, open_store, settings
 from sop.graph.context import CycleContext
 from sop.graph.overrides import Override, OverrideError, add_override
 from sop.graph.runner import default_period
+from sop.store.overrides import planner_overrides
 
 app = typer.Typer(help="Planner overrides of the consensus forecast.", no_args_is_help=True)
 
@@ -46,6 +47,5 @@ def list_overrides(ctx: typer.Context, period: str | None = typer.Option(None, "
     """The overrides of a cycle, in the order they apply."""
     with open_store(ctx) as store:
         the_period = period or default_period(CycleContext(settings=settings(ctx), store=store))
-        rows = store.query("SELECT override_id, level, key, month_from, month_to, change_pct, set_qty, author, "
-                           "reason, created_at FROM overrides WHERE cycle_id = ? ORDER BY override_id", [the_period])
+        rows = planner_overrides(store, the_period)
     console.print(rows.to_string(index=False) if len(rows) else f"No overrides in the {the_period} cycle.")

@@ -8,6 +8,7 @@ import typer
 
 from sop.cli.common import console, fail, open_store
 from sop.report.package import build_package
+from sop.store.forecasts import forecast_cycles
 
 
 def report(
@@ -17,11 +18,11 @@ def report(
 ) -> None:
     """Write the executive package, decision log and approved plan of a cycle."""
     with open_store(ctx) as store:
-        cycles = store.query("SELECT DISTINCT cycle_id FROM forecast_layers ORDER BY cycle_id DESC")
-        if cycles.empty:
+        cycles = forecast_cycles(store)
+        if not cycles:
             raise fail("no cycle has run yet; start one with 'sop cycle run'")
-        cycle_id = period or cycles["cycle_id"].iloc[0]
-        if cycle_id not in set(cycles["cycle_id"]):
-            raise fail(f"there is no {cycle_id} cycle; cycles: {', '.join(cycles['cycle_id'])}")
+        cycle_id = period or cycles[0]
+        if cycle_id not in cycles:
+            raise fail(f"there is no {cycle_id} cycle; cycles: {', '.join(cycles)}")
         page = build_package(store, cycle_id, cycle_id, out)
     console.print(f"Executive package: {page}")

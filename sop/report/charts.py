@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
 W, H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 260, 64, 12, 14, 40
 FONT = 14  # px in the 640-wide view box: still legible when a chart is a third of a projected slide
 PALETTE = ("#1f5fa8", "#d9822b", "#3a8f5c", "#b23a48", "#6b4fa0", "#5a6b7b")
+Scale = Callable[[float], float]  # a data value to an SVG coordinate
 
 
-def _scale(lo: float, hi: float, a: float, b: float):
+def _scale(lo: float, hi: float, a: float, b: float) -> Scale:
     span = (hi - lo) or 1.0
     return lambda v: a + (v - lo) * (b - a) / span
 
 
-def _axes(labels: Sequence[str], y_max: float) -> tuple[list[str], callable, callable]:
+def _axes(labels: Sequence[str], y_max: float) -> tuple[list[str], Scale, Scale]:
     x = _scale(0, max(len(labels) - 1, 1), PAD_L, W - PAD_R)
     y = _scale(0, y_max or 1.0, H - PAD_B, PAD_T)
     parts = [f'<line x1="{PAD_L}" y1="{H - PAD_B}" x2="{W - PAD_R}" y2="{H - PAD_B}" stroke="#888"/>']
@@ -25,7 +26,8 @@ def _axes(labels: Sequence[str], y_max: float) -> tuple[list[str], callable, cal
         parts.append(f'<line x1="{PAD_L}" y1="{y(v):.1f}" x2="{W - PAD_R}" y2="{y(v):.1f}" stroke="#eee"/>')
     step = max(1, len(labels) // 8)
     for i in range(0, len(labels), step):
-        parts.append(f'<text x="{x(i):.1f}" y="{H - PAD_B + 18}" text-anchor="middle" font-size="{FONT}">{escape(labels[i])}</text>')
+        parts.append(f'<text x="{x(i):.1f}" y="{H - PAD_B + 18}" text-anchor="middle" font-size="{FONT}">'
+                     f"{escape(labels[i])}</text>")
     return parts, x, y
 
 
@@ -43,22 +45,27 @@ def _path(xs, ys) -> str:
     return "M" + " L".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys))
 
 
+def _known(series: Sequence[float | None]) -> list[tuple[int, float]]:
+    """(position, value) of the points a series has; None is a month without a value."""
+    return [(i, v) for i, v in enumerate(series) if v is not None]
+
+
 def fan_chart(labels: Sequence[str], history: Sequence[float | None], forecast: Sequence[float | None],
               bands: Sequence[tuple[Sequence[float | None], Sequence[float | None]]], title: str) -> str:
     """History, then forecast with nested interval bands (outer first), on one month axis."""
     values = [v for s in (history, forecast, *[b[1] for b in bands]) for v in s if v is not None]
     parts, x, y = _axes(labels, max(values, default=1.0) * 1.05)
     for (lo, hi), opacity in zip(bands, (0.18, 0.32)):
-        idx = [i for i, v in enumerate(hi) if v is not None]
-        if idx:
-            top = [(x(i), y(hi[i])) for i in idx]
-            bottom = [(x(i), y(lo[i])) for i in reversed(idx)]
+        upper, lower = _known(hi), dict(_known(lo))
+        if upper:
+            top = [(x(i), y(v)) for i, v in upper]
+            bottom = [(x(i), y(lower[i])) for i, _ in reversed(upper)]
             pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in top + bottom)
             parts.append(f'<polygon points="{pts}" fill="{PALETTE[0]}" fill-opacity="{opacity}" stroke="none"/>')
     for series, color, dash in ((history, "#333", ""), (forecast, PALETTE[0], ' stroke-dasharray="5,3"')):
-        idx = [i for i, v in enumerate(series) if v is not None]
-        if idx:
-            parts.append(f'<path d="{_path([x(i) for i in idx], [y(series[i]) for i in idx])}" fill="none" '
+        known = _known(series)
+        if known:
+            parts.append(f'<path d="{_path([x(i) for i, _ in known], [y(v) for _, v in known])}" fill="none" '
                          f'stroke="{color}" stroke-width="2"{dash}/>')
     return _svg(parts, title, [("history", "#333"), ("forecast", PALETTE[0]), ("80/95 % bands", "#a9c1e0")])
 
@@ -87,7 +94,8 @@ def bar_chart(labels: Sequence[str], bars: dict[str, Sequence[float]], title: st
     for j, ((name, values), color) in enumerate(zip(bars.items(), PALETTE)):
         for i, v in enumerate(values):
             left = x(i) - slot * 0.4 + j * width
-            parts.append(f'<rect x="{left:.1f}" y="{y(v):.1f}" width="{width:.1f}" height="{y(0) - y(v):.1f}" fill="{color}"/>')
+            parts.append(f'<rect x="{left:.1f}" y="{y(v):.1f}" width="{width:.1f}" height="{y(0) - y(v):.1f}" '
+                         f'fill="{color}"/>')
         legend.append((name, color))
     for (name, values), color in zip(lines.items(), PALETTE[len(bars):]):
         parts.append(f'<path d="{_path([x(i) for i in range(len(values))], [y(v) for v in values])}" '

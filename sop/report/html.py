@@ -34,4 +34,6 @@ def _numeric_text(column: pd.Series) -> bool:
 
 
 def kpi(label: str, value: str, tone: str = "") -> str:
-    return f'<div class="card kpi"><div class="v {tone}">{escape(value)}</div><div class="l">{escape(label)}</div></div>'
+    """A KPI tile: the value large, toned 'good' or 'bad' (or not), the label under it."""
+    return (f'<div class="card kpi"><div class="v {tone}">{escape(value)}</div>'
+            f'<div class="l">{escape(label)}</div></div>')

@@ -18,13 +18,16 @@ from sop.report.html import kpi as _kpi
 from sop.report.html import table as _table
 from sop.report.workbook import sheet_frames, write_workbook
 from sop.store import Store
+from sop.store import package_views as views
 from sop.tools.periods import add_months
 
+# A backslash at a line end joins two source lines into one line of the page.
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#111820;background:#f2f4f7;
 font-size:18px;line-height:1.4}
 main{max-width:1280px;margin:auto;padding:28px}
-h1{font-size:36px;margin:0 0 6px} h2{font-size:28px;margin:44px 0 12px;border-bottom:3px solid #1f5fa8;padding-bottom:6px}
+h1{font-size:36px;margin:0 0 6px} \
+h2{font-size:28px;margin:44px 0 12px;border-bottom:3px solid #1f5fa8;padding-bottom:6px}
 h3{font-size:20px;margin:18px 0 6px}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:18px}
 .card{background:#fff;border-radius:8px;padding:14px 18px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
@@ -32,32 +35,33 @@ h3{font-size:20px;margin:18px 0 6px}
 .kpi .v{font-size:32px;font-weight:700} .kpi .l{font-size:16px;color:#3b4a5a}
 table{border-collapse:collapse;width:100%;font-size:16px;background:#fff}
 th,td{padding:7px 10px;border-bottom:1px solid #d5dae0;text-align:right;vertical-align:top} th{background:#e3eaf3}
-td.t,th.t{text-align:left} td.n{white-space:nowrap} .bad{color:#a8192e;font-weight:700} .good{color:#1e6b3e;font-weight:600}
+td.t,th.t{text-align:left} td.n{white-space:nowrap} \
+.bad{color:#a8192e;font-weight:700} .good{color:#1e6b3e;font-weight:600}
 svg.chart{width:100%;height:auto;background:#fff} p.note{color:#3b4a5a;font-size:16px}
 ol.agenda{font-size:22px;columns:2;background:#fff;padding:14px 18px 14px 48px;border-radius:8px}
 ol.asks li{margin:0 0 14px;font-size:20px} ol.asks span{font-size:17px;color:#3b4a5a}
 a{color:#1f5fa8}
 """
+TARGET_FORMATS = {"service_level": ".1%", "safety_stock": ",.0f", "value": ",.0f"}
+
+
+def _on_months(series: pd.Series, months: list[str]) -> list[float | None]:
+    """A month-indexed series laid on `months`, None where it has no value (a gap in the chart)."""
+    return [float(series[m]) if m in series.index else None for m in months]
 
 
 def _fan_charts(store: Store, cycle_id: str, period: str) -> str:
-    history = store.query(
-        "SELECT i.family, h.month, SUM(h.ordered_qty) AS qty FROM demand_history h JOIN items i USING (sku) "
-        "WHERE h.month >= ? AND h.month < ? GROUP BY 1, 2", [add_months(period, -24), period])
-    layer = store.query("SELECT COALESCE(MAX(CASE WHEN layer = 'consensus' THEN 'consensus' END), 'sales_input') "
-                        "AS layer FROM forecast_layers WHERE cycle_id = ?", [cycle_id])["layer"].iloc[0]
-    fc = store.query(
-        "SELECT i.family, f.month, SUM(f.qty) AS qty, SUM(f.lo_80) AS lo_80, SUM(f.hi_80) AS hi_80, "
-        "SUM(f.lo_95) AS lo_95, SUM(f.hi_95) AS hi_95 FROM forecast_layers f JOIN items i USING (sku) "
-        "WHERE f.cycle_id = ? AND f.layer = ? GROUP BY 1, 2", [cycle_id, layer])
+    """Per family, the last 24 months of ordered units and the forecast with its 80 % and 95 % bands."""
+    history = views.family_demand_history(store, add_months(period, -24), period)
+    fc = views.family_forecast_bands(store, cycle_id)
     charts = []
     for family in sorted(fc["family"].unique()):
         h = history[history["family"] == family].set_index("month")["qty"]
         f = fc[fc["family"] == family].set_index("month")
         months = sorted(set(h.index) | set(f.index))
-        get = lambda s: [float(s[m]) if m in s.index else None for m in months]  # noqa: E731
-        svg = fan_chart(months, get(h), get(f["qty"]),
-                        [(get(f["lo_95"]), get(f["hi_95"])), (get(f["lo_80"]), get(f["hi_80"]))],
+        svg = fan_chart(months, _on_months(h, months), _on_months(f["qty"], months),
+                        [(_on_months(f["lo_95"], months), _on_months(f["hi_95"], months)),
+                         (_on_months(f["lo_80"], months), _on_months(f["hi_80"], months))],
                         f"{family}: demand history and consensus forecast")
         charts.append(f'<div class="card"><h3>{escape(family)}</h3>{svg}</div>')
     return ('<p class="note">Family bands add up the SKU-DC bands, so they are wider than a family-level '
@@ -65,20 +69,17 @@ def _fan_charts(store: Store, cycle_id: str, period: str) -> str:
 
 
 def _supply(store: Store, cycle_id: str) -> str:
-    lines = store.query(
-        "SELECT month, kind, SUM(qty) AS qty FROM plan_lines WHERE cycle_id = ? AND scenario = 'base' "
-        "GROUP BY 1, 2", [cycle_id]).pivot(index="month", columns="kind", values="qty").fillna(0.0).sort_index()
+    """Demand against supply, plant hours against capacity and inventory against the safety-stock
+    target, per month, all families (base plan)."""
+    lines = views.supply_by_month(store, cycle_id).pivot(index="month", columns="kind", values="qty")
+    lines = lines.fillna(0.0).sort_index()
     if lines.empty:
         return "<p>No supply plan yet.</p>"
     months = list(lines.index)
     demand = lines["demand"]
     served = demand - lines.get("unmet", 0.0)
-    ss = float(store.query("SELECT COALESCE(SUM(safety_stock), 0) AS s FROM inventory_policy WHERE cycle_id = ?",
-                           [cycle_id])["s"].iloc[0])
-    hours = store.query(
-        "SELECT month, SUM(used_hours) AS used, SUM(regular_hours) AS regular, "
-        "SUM(regular_hours + max_overtime_hours) AS maximum FROM plant_hours WHERE cycle_id = ? AND scenario = 'base' "
-        "GROUP BY 1 ORDER BY 1", [cycle_id])
+    ss = views.safety_stock_total(store, cycle_id)
+    hours = views.plant_hours_by_month(store, cycle_id)
     return (
         '<div class="grid"><div class="card"><h3>Demand against supply, units</h3>'
         + bar_chart(months, {"demand": demand.tolist(), "supplied": served.tolist()}, "demand vs supply")
@@ -93,10 +94,8 @@ def _supply(store: Store, cycle_id: str) -> str:
 
 
 def _financials(store: Store, cycle_id: str) -> str:
-    fin = store.query(
-        "SELECT family, SUM(revenue) AS revenue, SUM(budget_revenue) AS budget_revenue, SUM(cogs) AS cogs, "
-        "SUM(gross_margin) AS gross_margin, SUM(budget_revenue - budget_cogs) AS budget_margin "
-        "FROM financials WHERE cycle_id = ? AND scenario = 'base' GROUP BY 1 ORDER BY 1", [cycle_id])
+    """Horizon revenue, cost and margin per family and in total against the budget (base plan)."""
+    fin = views.financials_by_family(store, cycle_id)
     if fin.empty:
         return "<p>No financial projection yet.</p>"
     total = fin.drop(columns="family").sum().to_frame().T.assign(family="total")
@@ -120,24 +119,19 @@ def _follow_through(store: Store, period: str) -> str:
 def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Path:
     """Write the executive package, decision log and (once published) approved plan to out_dir."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    summary = store.query("SELECT * FROM plan_summary WHERE cycle_id = ? AND scenario = 'base'", [cycle_id])
-    gaps = store.query("SELECT rank, kind, subject, month, units, value, detail FROM gaps "
-                       "WHERE cycle_id = ? AND scenario = 'base' ORDER BY rank LIMIT 15", [cycle_id])
-    decisions = store.query("SELECT seq, gate, decision, decided_by, decided_at, rationale FROM decisions "
-                            "WHERE cycle_id = ? ORDER BY seq", [cycle_id])
-    reports = store.query("SELECT agent, narrative, source FROM agent_reports WHERE cycle_id = ? ORDER BY agent", [cycle_id])
-    suppliers = store.query("SELECT supplier, score, tier FROM supplier_scores WHERE cycle_id = ? ORDER BY score DESC", [cycle_id])
-    targets = store.query(
-        "SELECT abc || xyz AS segment, COUNT(*) AS positions, AVG(service_level) AS service_level, "
-        "SUM(safety_stock) AS safety_stock, SUM(safety_stock * unit_cost) AS value "
-        "FROM inventory_policy WHERE cycle_id = ? GROUP BY 1 ORDER BY 1", [cycle_id])
-    fin = store.query("SELECT SUM(revenue) AS r, SUM(gross_margin) AS m, SUM(budget_revenue) AS b "
-                      "FROM financials WHERE cycle_id = ? AND scenario = 'base'", [cycle_id])
+    summary = views.plan_summary(store, cycle_id)
+    gaps = views.supply_gaps(store, cycle_id, top=15)
+    decisions = store.decision_log(cycle_id)[["seq", "gate", "decision", "decided_by", "decided_at", "rationale"]]
+    reports = views.agent_narratives(store, cycle_id)
+    suppliers = views.supplier_tiers(store, cycle_id)
+    targets = views.inventory_targets_by_segment(store, cycle_id)
+    fin = views.financial_totals(store, cycle_id)
 
     kpis = []
     if not summary.empty:
         s = summary.iloc[0]
-        kpis += [_kpi("unmet demand, units", f"{s['unmet_units']:,.0f}", "bad" if s["unmet_units"] > 0 else "good"),
+        kpis += [_kpi("unmet demand, units", f"{s['unmet_units']:,.0f}",
+                      "bad" if s["unmet_units"] > 0 else "good"),
                  _kpi("revenue at risk", f"{s['unmet_revenue']:,.0f}", "bad" if s["unmet_revenue"] > 0 else "good")]
     if not fin.empty and pd.notna(fin["r"].iloc[0]):
         r, m, b = fin.iloc[0]
@@ -146,7 +140,8 @@ def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Pa
     narratives = "".join(f"<p><b>{escape(a)}</b>: {escape(n)}</p>" for a, n, _ in reports.itertuples(index=False))
 
     html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>S&amp;OP executive package {escape(period)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">\
+<title>S&amp;OP executive package {escape(period)}</title>
 <style>{CSS}</style></head><body><main>
 <h1>S&amp;OP executive package: {escape(period)}</h1>
 <p class="note">Cycle {escape(cycle_id)}. Every figure comes from the planning tools; the narratives quote them.</p>
@@ -162,7 +157,7 @@ def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Pa
 <h3>Financials against budget by family (base scenario, horizon)</h3>{_financials(store, cycle_id)}
 {sections.heading("gaps")}{sections.gaps_and_recommendations(store, cycle_id)}
 {sections.heading("decisions")}{sections.decisions_requested(store, cycle_id)}
-<h2>Inventory targets by segment</h2>{_table(targets, {"service_level": ".1%", "safety_stock": ",.0f", "value": ",.0f"})}
+<h2>Inventory targets by segment</h2>{_table(targets, TARGET_FORMATS)}
 <h2>Supplier tiers</h2>{_table(suppliers, {"score": ".1f"})}
 <h2>Supply gaps of the base plan, ranked by revenue at risk</h2>{_table(gaps, {"units": ",.0f", "value": ",.0f"})}
 <h2>Decision log</h2>{_table(decisions)}
@@ -171,12 +166,8 @@ def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Pa
     page = out_dir / "executive-package.html"
     page.write_text(html, encoding="utf-8")
     write_workbook(sheet_frames(store, cycle_id), out_dir / "sop-plan.xlsx")
-    store.query("SELECT seq, cycle_id, gate, attempt, ref, decision, decided_by, decided_at, rationale, figures, "
-                "prev_hash, hash FROM decisions ORDER BY seq").to_csv(out_dir / "decision-log.csv", index=False)
-    plan = store.query(
-        "SELECT p.sku, p.dc, p.month, p.qty AS quantity FROM published_plan p JOIN plan_versions v USING (version) "
-        "WHERE v.cycle_id = ? AND v.version = (SELECT MAX(version) FROM plan_versions WHERE cycle_id = ?) "
-        "ORDER BY 1, 2, 3", [cycle_id, cycle_id])
+    store.decision_log().to_csv(out_dir / "decision-log.csv", index=False)
+    plan = views.approved_plan(store, cycle_id)
     if not plan.empty:
         plan.to_csv(out_dir / "approved-plan.csv", index=False)
     return page

@@ -37,10 +37,12 @@ def plan_diff(old: pd.DataFrame, new: pd.DataFrame, by: str, tolerance: float = 
     merged["change"] = merged["units_new"] - merged["units_old"]
     merged["change_pct"] = (merged["change"] / merged["units_old"].where(merged["units_old"] != 0)).astype(float)
     changed = merged[merged["change"].abs() > tolerance]
-    return changed.reindex(changed["change"].abs().sort_values(ascending=False, kind="stable").index).reset_index(drop=True)
+    largest_first = changed["change"].abs().sort_values(ascending=False, kind="stable").index
+    return changed.reindex(largest_first).reset_index(drop=True)
 
 
 def overlap_totals(old: pd.DataFrame, new: pd.DataFrame) -> tuple[float, float]:
     """Total units of each version over the months both plan."""
     months = set(old["month"]) & set(new["month"])
-    return float(old.loc[old["month"].isin(months), "qty"].sum()), float(new.loc[new["month"].isin(months), "qty"].sum())
+    return (float(old.loc[old["month"].isin(months), "qty"].sum()),
+            float(new.loc[new["month"].isin(months), "qty"].sum()))

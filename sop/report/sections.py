@@ -12,6 +12,7 @@ import pandas as pd
 from sop.report.charts import bar_chart, line_chart, waterfall_chart
 from sop.report.html import table
 from sop.store import Store
+from sop.store import package_views as views
 from sop.tools.finance.projection import BridgeInput, FinanceRow, margin_bridge
 
 AGENDA = (
@@ -34,6 +35,10 @@ METRICS = {  # label, format of value and target
     "gross_margin_pct": ("Gross margin %", ".1%"),
     "working_capital": ("Working capital", ",.0f"),
 }
+
+BRIDGE_NOTE = ("Volume: units sold minus budget units at the budget margin per unit. Price/mix: standard margin of "
+               "what is sold beyond that. Cost: standard cost of the units sold minus what the plan spends "
+               "(overtime, freight, holding, dearer routings, stock built ahead).")
 
 
 def agenda() -> str:
@@ -65,11 +70,10 @@ def _status(row) -> tuple[str, str]:
 
 def performance(store: Store, cycle_id: str) -> str:
     """The key metrics of the month just closed against target, beside the last cycle's reading."""
-    kpis = store.query("SELECT * FROM kpis WHERE cycle_id = ?", [cycle_id])
+    kpis = views.cycle_kpis(store, cycle_id)
     if kpis.empty:
         return "<p>No key metrics yet.</p>"
-    before = store.query("SELECT metric, value FROM kpis WHERE cycle_id = (SELECT MAX(cycle_id) FROM kpis "
-                         "WHERE cycle_id < ?)", [cycle_id]).set_index("metric")["value"]
+    before = views.previous_kpis(store, cycle_id)
     rows, tones = [], []
     for r in kpis.itertuples(index=False):
         label, spec = METRICS.get(r.metric, (r.metric, ",.2f"))
@@ -84,24 +88,20 @@ def performance(store: Store, cycle_id: str) -> str:
 
 def _plan_vs_actual(store: Store, cycle_id: str, month: str) -> str:
     """Units the last published plan put into the DCs in `month` against units shipped, by family."""
-    version = store.query("SELECT MAX(version) AS v FROM plan_versions WHERE cycle_id < ?", [cycle_id])["v"].iloc[0]
-    if pd.isna(version):
-        return '<p class="note">First cycle: no plan was published last month, so plan attainment starts next cycle.</p>'
-    rows = store.query(
-        "SELECT i.family, SUM(p.qty) AS planned FROM published_plan p JOIN items i USING (sku) "
-        "WHERE p.version = ? AND p.month = ? GROUP BY 1", [int(version), month]).merge(store.query(
-            "SELECT i.family, SUM(h.shipped_qty) AS shipped FROM demand_history h JOIN items i USING (sku) "
-            "WHERE h.month = ? GROUP BY 1", [month]), on="family", how="outer").fillna(0.0).sort_values("family")
+    version = views.previous_plan_version(store, cycle_id)
+    if version is None:
+        return ('<p class="note">First cycle: no plan was published last month, so plan attainment starts '
+                "next cycle.</p>")
+    rows = views.planned_units_by_family(store, version, month).merge(
+        views.shipped_units_by_family(store, month), on="family", how="outer").fillna(0.0).sort_values("family")
     rows["attainment"] = (rows["shipped"] / rows["planned"]).where(rows["planned"] > 0)
-    return (f"<h3>{escape(month)}: plan version {int(version)} against units shipped, by family</h3>"
+    return (f"<h3>{escape(month)}: plan version {version} against units shipped, by family</h3>"
             + table(rows, {"planned": ",.0f", "shipped": ",.0f", "attainment": ".1%"}))
 
 
 def capacity_by_family(store: Store, cycle_id: str) -> str:
     """Per family and month: demand against what the constrained plan supplies."""
-    lines = store.query(
-        "SELECT i.family, l.month, l.kind, SUM(l.qty) AS qty FROM plan_lines l JOIN items i USING (sku) "
-        "WHERE l.cycle_id = ? AND l.scenario = 'base' AND l.kind IN ('demand', 'unmet') GROUP BY 1, 2, 3", [cycle_id])
+    lines = views.family_demand_and_unmet(store, cycle_id)
     if lines.empty:
         return "<p>No supply plan yet.</p>"
     wide = lines.pivot_table(index=["family", "month"], columns="kind", values="qty", fill_value=0.0)
@@ -120,9 +120,7 @@ def capacity_by_family(store: Store, cycle_id: str) -> str:
 
 def inventory_against_target(store: Store, cycle_id: str) -> str:
     """Projected days on hand per month against the target (base scenario, whole company)."""
-    doh = store.query("SELECT month, actual, reference FROM variances WHERE cycle_id = ? AND scenario = 'base' "
-                      "AND metric = 'days_on_hand' AND scope = 'total' AND month <> 'horizon' ORDER BY month",
-                      [cycle_id])
+    doh = views.days_on_hand_by_month(store, cycle_id)
     if doh.empty:
         return ""
     return ('<div class="card"><h3>Projected days on hand against the target</h3>'
@@ -132,7 +130,7 @@ def inventory_against_target(store: Store, cycle_id: str) -> str:
 
 
 def _finance_rows(store: Store, cycle_id: str) -> list[FinanceRow]:
-    fin = store.query("SELECT * FROM financials WHERE cycle_id = ? AND scenario = 'base'", [cycle_id])
+    fin = views.base_financials(store, cycle_id)
     return [FinanceRow.model_validate(r) for r in fin.astype(object).where(fin.notna(), None).to_dict("records")]
 
 
@@ -143,19 +141,14 @@ def bridge(store: Store, cycle_id: str) -> str:
         return "<p>No financial projection yet.</p>"
     steps = margin_bridge(BridgeInput(rows=rows)).steps
     chart = waterfall_chart([(s.step, s.value) for s in steps], "gross margin bridge to budget")
-    flagged = store.query(
-        "SELECT metric, scope, basis, actual, reference, variance, variance_pct, favourable FROM variances "
-        "WHERE cycle_id = ? AND scenario = 'base' AND month = 'horizon' AND flagged ORDER BY scope = 'total' DESC, "
-        "ABS(variance_pct) DESC", [cycle_id])
+    flagged = views.flagged_variances(store, cycle_id)
     for column in ("actual", "reference", "variance"):
         flagged[column] = [_fmt(v, _spec(m)) for v, m in zip(flagged[column], flagged["metric"])]
     flagged["variance_pct"] = flagged["variance_pct"].map(lambda v: _fmt(v, "+.1%"))
     tones = pd.Series(["good" if f else "bad" for f in flagged["favourable"]])
     flagged["favourable"] = flagged["favourable"].map({True: "favourable", False: "unfavourable"})
     flagged = flagged.rename(columns={"variance_pct": "variance %", "favourable": "direction"})
-    return (f'<div class="grid"><div class="card">{chart}</div><div class="card"><p class="note">Volume: units sold minus budget units at the budget margin per '
-            "unit. Price/mix: standard margin of what is sold beyond that. Cost: standard cost of the units sold minus "
-            "what the plan spends (overtime, freight, holding, dearer routings, stock built ahead).</p>"
+    return (f'<div class="grid"><div class="card">{chart}</div><div class="card"><p class="note">{BRIDGE_NOTE}</p>'
             + table(pd.DataFrame({"step": [s.step for s in steps], "margin": [s.value for s in steps]}),
                     {"margin": ",.0f"}) + "</div></div>"
             "<h3>Variances outside the tolerance, over the horizon</h3>"
@@ -163,11 +156,8 @@ def bridge(store: Store, cycle_id: str) -> str:
 
 
 def gaps_and_recommendations(store: Store, cycle_id: str) -> str:
-    gaps = store.query("SELECT rank, kind, subject, margin_at_risk, units, detail FROM margin_gaps "
-                       "WHERE cycle_id = ? ORDER BY rank LIMIT 10", [cycle_id])
-    recs = store.query(
-        "SELECT recommendation_id AS id, title, gap_ranks AS gaps, margin_recovered, cost, net_benefit, units, "
-        "months, risks FROM whatifs WHERE cycle_id = ? ORDER BY net_benefit DESC", [cycle_id])
+    gaps = views.margin_gaps(store, cycle_id, top=10)
+    recs = views.recommendations(store, cycle_id)
     if gaps.empty:
         return "<p>No gaps with margin at risk.</p>"
     recs["months"] = recs["months"].map(lambda m: _span(m.split(",")) if m else "")
@@ -186,7 +176,7 @@ def _span(months: list[str]) -> str:
 
 
 def decisions_requested(store: Store, cycle_id: str) -> str:
-    asks = store.query("SELECT decision, detail FROM decision_requests WHERE cycle_id = ? ORDER BY seq", [cycle_id])
+    asks = views.decision_requests(store, cycle_id)
     if asks.empty:
         return "<p>No decisions requested yet.</p>"
     items = "".join(f"<li><b>{escape(a.decision)}</b><br><span>{escape(a.detail)}</span></li>"

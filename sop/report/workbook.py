@@ -16,6 +16,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from sop.store import Store
+from sop.store import workbook_views as sheets
 
 SHEETS = ("Consensus forecast", "Supply plan", "Inventory targets", "Financials", "Gaps and recommendations",
           "KPIs", "Decision log")
@@ -31,40 +32,21 @@ DECIMAL_COLUMNS = {"lead_time", "unit_cost"}  # months, currency per unit
 METRIC_FORMATS = {"mape": PERCENT, "wape": PERCENT, "otif": PERCENT, "gross_margin_pct": PERCENT,
                   "plan_attainment": PERCENT, "days_on_hand": DAYS}
 BY_METRIC_COLUMNS = {"value", "target", "variance"}
+DECISION_LOG_SHEET_COLUMNS = ("seq", "cycle_id", "gate", "decision", "decided_by", "decided_at", "rationale", "hash")
 
 
 def sheet_frames(store: Store, cycle_id: str) -> dict[str, pd.DataFrame]:
     """Each sheet's table for one cycle, read from the store."""
-    q = store.query
-    gaps = q("SELECT 'gap' AS item, CAST(rank AS VARCHAR) AS id, kind AS what, subject, months, margin_at_risk, "
-             "CAST(NULL AS DOUBLE) AS margin_recovered, CAST(NULL AS DOUBLE) AS cost, "
-             "CAST(NULL AS DOUBLE) AS net_benefit, units, detail FROM margin_gaps "
-             "WHERE cycle_id = ? ORDER BY rank", [cycle_id])
-    recs = q("SELECT 'recommendation' AS item, recommendation_id AS id, lever AS what, title AS subject, months, "
-             "CAST(NULL AS DOUBLE) AS margin_at_risk, margin_recovered, cost, net_benefit, units, 'gaps ' || gap_ranks || '; risks: ' "
-             "|| risks AS detail FROM whatifs WHERE cycle_id = ? ORDER BY recommendation_id", [cycle_id])
-    forecast = q("SELECT f.sku, i.family, f.dc, f.month, f.qty AS consensus, f.lo_80, f.hi_80 FROM forecast_layers f "
-                 "JOIN items i USING (sku) WHERE f.cycle_id = ? AND f.layer = 'consensus'", [cycle_id])
-    plan = q("SELECT kind, sku, plant, dc, month, qty FROM plan_lines WHERE cycle_id = ? AND scenario = 'base'",
-             [cycle_id])
+    forecast = sheets.consensus_forecast(store, cycle_id)
     return {
         "Consensus forecast": by_month(forecast.melt(id_vars=["sku", "family", "dc", "month"], var_name="measure",
                                                      value_name="qty"), ["sku", "family", "dc", "measure"]),
-        "Supply plan": by_month(plan, ["kind", "sku", "plant", "dc"]),
-        "Inventory targets": q(
-            "SELECT sku, dc, abc, xyz, service_level, mean_demand, demand_std, lead_time, unit_cost, eoq, "
-            "safety_stock, reorder_point, order_up_to FROM inventory_policy WHERE cycle_id = ? ORDER BY 1, 2",
-            [cycle_id]),
-        "Financials": q(
-            "SELECT scenario, family, month, demand_units, fulfilled_units, revenue, cogs, gross_margin, "
-            "gross_margin_pct, inventory_units, inventory_value, receivables, payables, working_capital, "
-            "budget_revenue, budget_cogs, revenue_variance, margin_variance FROM financials WHERE cycle_id = ? "
-            "ORDER BY 1, 2, 3", [cycle_id]),
-        "Gaps and recommendations": pd.concat([gaps, recs], ignore_index=True),
-        "KPIs": q("SELECT cycle_id, metric, month, value, target, variance, variance_pct, flagged, source FROM kpis "
-                  "ORDER BY cycle_id, metric"),
-        "Decision log": q("SELECT seq, cycle_id, gate, decision, decided_by, decided_at, rationale, hash "
-                          "FROM decisions ORDER BY seq"),
+        "Supply plan": by_month(sheets.base_plan_lines(store, cycle_id), ["kind", "sku", "plant", "dc"]),
+        "Inventory targets": sheets.inventory_targets(store, cycle_id),
+        "Financials": sheets.financials(store, cycle_id),
+        "Gaps and recommendations": sheets.gaps_and_recommendations(store, cycle_id),
+        "KPIs": sheets.kpi_history(store),
+        "Decision log": store.decision_log()[list(DECISION_LOG_SHEET_COLUMNS)],
     }
 
 
@@ -101,7 +83,7 @@ def _width(column: str, values: pd.Series) -> float:
 def _formats(frame: pd.DataFrame) -> list[list[str | None]]:
     """Per column, the number format of each row (one format for most columns; the row's metric
     decides for the KPI value columns)."""
-    out = []
+    out: list[list[str | None]] = []
     for column in frame.columns:
         fmt = number_format(column, frame[column].dtype)
         if fmt and "metric" in frame.columns and column in BY_METRIC_COLUMNS:
