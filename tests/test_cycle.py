@@ -17,6 +17,9 @@ from sop.store.ledger import verify_chain
 POLICY = Path(__file__).resolve().parent.parent / "data" / "demo-policy.yaml"
 
 
+pytestmark = pytest.mark.slow
+
+
 class Sop:
     """Runs `sop` in-process with its own database, checkpoints and output folder."""
 

@@ -52,3 +52,17 @@ def test_json_policies_load_too(tmp_path):
 def test_bad_policy_files_name_the_field(tmp_path, text, message):
     with pytest.raises(ValueError, match=message):
         _policy(tmp_path, text)
+
+
+def test_the_packaged_demo_policy_loads_by_name_from_any_folder(tmp_path: Path):
+    """`--policy demo` is the file shipped in the package, whatever the working directory."""
+    policy = load_policy("demo")
+    assert policy.name == "demo-policy"
+    shipped = Path(__file__).resolve().parents[1] / "data" / "demo-policy.yaml"
+    assert policy == load_policy(shipped)
+    assert policy.failures("consensus", {"backtest_wape": 0.2, "fva_vs_naive": 0.1}) == []
+
+
+def test_an_unknown_policy_name_lists_the_packaged_ones(tmp_path: Path):
+    with pytest.raises(ValueError, match=r"nightly-run: cannot read the policy file .*packaged policy \(demo\)"):
+        load_policy("nightly-run")

@@ -54,3 +54,10 @@ def test_the_served_graph_has_no_checkpointer():
     assert module == "./graph/cycle.py"
     from sop.graph.cycle import cycle_graph
     assert name == "cycle_graph" and cycle_graph.checkpointer is None
+
+
+def test_version_is_the_installed_distribution_version():
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout == f"sop {version('sop')}\n"
