@@ -70,5 +70,5 @@ class Connection:
         return self.con.execute(f"SELECT * FROM {quote(name)}").df()
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        """Run a parameterised query (`?` placeholders) and return the result."""
+        """Run a parameterised query (`?` marks each parameter) and return the result."""
         return self.con.execute(sql, params or []).df()
