@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from langgraph.types import Command
+from pydantic import ValidationError
 
 from sop.graph.checkpoint import checkpointer
 from sop.graph.context import CycleContext
@@ -15,8 +16,9 @@ from sop.graph.cycle import build_graph
 from sop.graph.decisions import Decision, check_decisions, company_facts, dump_decisions
 from sop.graph.gates import NotAuthorized, authorize
 from sop.graph.state import Gate
-from sop.store.cycles import CycleRecord, record_cycle
-from sop.tools.periods import add_months
+from sop.store.busy import write_status
+from sop.store.cycles import NO_HISTORY, CycleRecord, cycle_record, next_period, record_cycle
+from sop.store.override_effects import broken_override
 
 CycleStatus = Literal["not_started", "running", "waiting", "done", "failed"]
 
@@ -45,10 +47,10 @@ class Outcome:
 
 
 def default_period(ctx: CycleContext) -> str:
-    last = ctx.store.last_history_month()
-    if last is None:
-        raise CycleError("no demand history is loaded; run 'sop data demo' or 'sop data load DIR' first")
-    return add_months(last, 1)
+    period = next_period(ctx.store)
+    if period is None:
+        raise CycleError(NO_HISTORY)
+    return period
 
 
 class Cycles:
@@ -86,7 +88,9 @@ class Cycles:
             payload = interrupts[0].value
             return Outcome(period, "waiting", payload["gate"], payload, values)
         if errors:
-            return Outcome(period, "failed", values=values, error=str(errors[0]))
+            record = cycle_record(self.ctx.store, period)
+            error = _first_line(record.error if record and record.error else str(errors[0]))
+            return Outcome(period, "failed", values=values, error=error)
         if not snap.next:
             return Outcome(period, "done", values=values)
         return Outcome(period, "running", values=values)
@@ -104,11 +108,18 @@ class Cycles:
             self.graph.invoke(command, self._config(period), context=self.ctx)
         except Exception as exc:  # the checkpoint keeps the failure; status reports it
             outcome = self.status(period)
-            outcome.state, outcome.error = "failed", f"{type(exc).__name__}: {exc}"
+            outcome.state, outcome.error = "failed", self._explain(period, exc)
         else:
             outcome = self.status(period)
         self._record(outcome)
         return outcome
+
+    def _explain(self, period: str, exc: Exception) -> str:
+        """One line for a step that failed: the stored input to blame when there is one (an
+        override that leaves the consensus below zero), else what the error says, in short."""
+        if isinstance(exc, ValidationError):
+            return broken_override(self.ctx.store, period) or _validation_line(exc)
+        return f"{type(exc).__name__}: {_first_line(str(exc))}"
 
     def _record(self, outcome: Outcome) -> None:
         """Keep where the cycle stands in the store, for readers that do not open the checkpointer."""
@@ -117,6 +128,7 @@ class Cycles:
         record_cycle(self.ctx.store, CycleRecord(
             cycle_id=outcome.period, state=outcome.state, gate=outcome.gate if outcome.state == "waiting" else None,
             horizon=outcome.values.get("horizon", []), error=outcome.error))
+        write_status(self.ctx.store.path, outcome.period, outcome.as_json())
 
     def run(self, period: str) -> Outcome:
         current = self.status(period)
@@ -139,6 +151,8 @@ class Cycles:
             raise CycleError("decisions come with an approval at the executive gate; at the consensus gate, "
                              "change the forecast with 'sop override add'")
         self._authorize(current, gate, by)
+        if gate == "consensus" and approved and (cause := broken_override(self.ctx.store, period)):
+            raise CycleError(f"{cause}, then approve again")
         check_decisions(decisions or [], company_facts(self.ctx.store, current.values["horizon"]))
         answer = {"approved": approved, "by": by, "notes": notes, "decisions": dump_decisions(decisions or [])}
         return self._invoke(period, Command(resume=answer))
@@ -157,3 +171,18 @@ class Cycles:
         if current.state in ("not_started", "done", "waiting"):
             return current
         return self._invoke(period, None)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else "no message"
+
+
+def _validation_line(exc: ValidationError) -> str:
+    """A pydantic error of many values as one line: how many, and the first with its input."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    got = repr(first.get("input"))
+    got = got if len(got) <= 40 else got[:37] + "..."
+    count = exc.error_count()
+    values = f"{count} invalid value{'s' if count != 1 else ''}"
+    return f"{values} in {exc.title}, the first {where}: {first['msg']} (got {got})"

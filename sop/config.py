@@ -51,6 +51,15 @@ class Settings(BaseSettings):
         description="what-if re-plans (one LP solve each) that week 3 runs on the top gaps",
     )
 
+    override_max_pct: float = Field(
+        50.0, alias="SOP_OVERRIDE_MAX_PCT", gt=0,
+        description="a planner override that moves a node-month by more than this percentage needs --force",
+    )
+    busy_wait_s: float = Field(
+        10.0, alias="SOP_BUSY_WAIT", ge=0,
+        description="seconds a command waits for a short command that holds the store before it says busy",
+    )
+
     @field_validator("openai_api_key", "openai_base_url", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

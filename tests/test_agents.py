@@ -34,7 +34,7 @@ from sop.agents.narrator import mark_ungrounded, narrate, ungrounded_numbers
 from sop.agents.offline import extract_args
 from sop.agents.runtime import Limits
 from sop.chat.conversation import ChatSession
-from sop.cli.cycle import _record_usage
+from sop.cli.cycle_steps import _record_usage
 from sop.log import get_logger
 from sop.store import Store
 

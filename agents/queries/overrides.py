@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from sop.agents.queries.core import QueryContext, QueryError, records
 from sop.store import Store, company
 from sop.store.forecasts import consensus_proposal
+from sop.store.override_effects import check_effect, override_effects
 from sop.store.override_rules import LEVELS, Override, OverrideError, check_change, check_node, check_waiting
 from sop.store.plan_reads import full_plant_months, latest_base_plan_cycle, unmet_spots
 from sop.tools.forecasting.consensus import apply_overrides, in_scope
@@ -137,7 +138,9 @@ def _checked(ctx: QueryContext, q: OverrideProposal) -> Proposal:
     o = check_change(Override(**q.model_dump(), period=period))
     record = ctx.record
     check_waiting(period, record.state if record else "not started", record.gate if record else None)
-    return Proposal(**{k: v for k, v in asdict(check_node(ctx.store, o, ctx.horizon)).items() if k != "author"})
+    checked = check_node(ctx.store, o, ctx.horizon)
+    check_effect(override_effects(ctx.store, period, checked)[-1], ctx.settings.override_max_pct, force=False)
+    return Proposal(**{k: v for k, v in asdict(checked).items() if k not in ("author", "force")})
 
 
 def propose_override(ctx: QueryContext, q: OverrideProposal) -> ProposedOverride:

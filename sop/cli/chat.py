@@ -2,7 +2,8 @@
 and completion, or one at a time for scripts (`--json` prints the figures behind the answer).
 
 Free text goes to the agents (`sop.chat.conversation`): with a language model when one is configured,
-with the offline model otherwise, so chat works either way."""
+with the offline model otherwise, so chat works either way. The agents and the planning tools
+load when a command runs, not when `sop` starts."""
 
 from __future__ import annotations
 
@@ -11,18 +12,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import RenderableType
 from rich.text import Text
 
-from sop.agents.coordinator import UnknownAgent
-from sop.agents.roster import AGENTS
-from sop.chat.conversation import ChatSession, override_command, render
-from sop.chat.slash import COMMANDS, SlashError, SlashUsageError, dispatch
 from sop.cli.common import console, fail, open_store, settings
 from sop.config import Settings
-from sop.store import Store
+
+if TYPE_CHECKING:
+    from sop.chat.conversation import ChatSession
+    from sop.store import Store
 
 readline: ModuleType | None
 try:
@@ -32,18 +33,23 @@ except ImportError:  # Windows has no readline; the REPL then runs without histo
 
 PROMPT = "sop> "
 QUIT = ("/quit", "/exit")
-MENTIONS = tuple(f"@{name}" for name in AGENTS)
 
 FreeTextHandler = Callable[[str], list[RenderableType]]
 
 
 def completions(text: str) -> list[str]:
     """Slash commands and agent mentions that start with what was typed."""
-    return [w for w in (*(f"/{name}" for name in COMMANDS), *QUIT, *MENTIONS) if w.startswith(text)]
+    from sop.agents.roster import AGENTS
+    from sop.chat.slash import COMMANDS
+
+    mentions = (f"@{name}" for name in AGENTS)
+    return [w for w in (*(f"/{name}" for name in COMMANDS), *QUIT, *mentions) if w.startswith(text)]
 
 
 def respond(store: Store, cfg: Settings, line: str, free_text: FreeTextHandler) -> list[RenderableType]:
     """What the REPL shows for one line: a slash command's answer, or the free-text handler's."""
+    from sop.chat.slash import dispatch
+
     if line.startswith("/"):
         return dispatch(store, line, cfg).renderables
     return free_text(line)
@@ -74,6 +80,8 @@ def chat(
 ) -> None:
     """Ask the planning tools and the agents in a REPL: /help lists the slash commands, @name
     addresses an agent, y/n answers an override proposal, /quit or Ctrl-D leaves."""
+    from sop.chat.conversation import ChatSession
+
     cfg = settings(ctx)
     with open_store(ctx) as store, line_editing(history):
         session = ChatSession(store, cfg, author=author)
@@ -87,6 +95,8 @@ def chat(
 
 
 def _loop(store: Store, cfg: Settings, session: ChatSession) -> None:
+    from sop.chat.slash import SlashError
+
     while True:
         try:
             line = input(PROMPT).strip()
@@ -114,6 +124,10 @@ def ask(
 ) -> None:
     """Run one slash command or ask the agents one question, for scripts. Exit code 2 for an
     unknown command, agent or bad argument. An override proposal is shown, not stored."""
+    if not text.strip():
+        raise fail('give a slash command or a question, e.g. sop ask "/gaps"; "/help" lists the commands', code=2)
+    from sop.chat.slash import SlashError, SlashUsageError, dispatch
+
     with open_store(ctx) as store:
         if not text.strip().startswith("/"):
             _ask_agents(store, settings(ctx), text, as_json)
@@ -132,6 +146,9 @@ def ask(
 
 
 def _ask_agents(store: Store, cfg: Settings, text: str, as_json: bool) -> None:
+    from sop.agents.coordinator import UnknownAgent
+    from sop.chat.conversation import ChatSession, override_command, render
+
     session = ChatSession(store, cfg, scope="ask")
     try:
         turn = session.ask(text)

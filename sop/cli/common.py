@@ -1,16 +1,25 @@
-"""What the command modules share: the console, the settings and opening the store."""
+"""What the command modules share: the console, the settings and opening the store, held for
+the command (`sop.store.busy`) so a second command gets one line instead of DuckDB's lock error."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from sop.config import Settings
 from sop.store import Store
+from sop.store.busy import Hold, StoreBusy, hold_store
+
+EXIT_BUSY = 4
+# Commands that hold the store for more than a moment: a second command does not wait for them.
+LONG_COMMANDS = {"cycle run", "cycle approve", "cycle reject", "cycle resume", "data load", "data demo", "chat",
+                 "report"}
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -26,10 +35,53 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+def command_name(ctx: typer.Context) -> str:
+    """The command as typed, without the program name: 'cycle approve'."""
+    return ctx.command_path.partition(" ")[2]
+
+
+@contextmanager
+def hold(ctx: typer.Context) -> Iterator[Hold]:
+    """Hold the store for this command; StoreBusy when another holds it."""
+    name, cfg, meta = command_name(ctx), settings(ctx), ctx.find_root().meta
+    with hold_store(cfg.db, f"sop {name}", long=name in LONG_COMMANDS, wait_s=cfg.busy_wait_s) as held:
+        meta["hold"] = held
+        try:
+            yield held
+        finally:
+            del meta["hold"]
+
+
+def announce(ctx: typer.Context, period: str) -> None:
+    """Tell a second command which cycle this one works on."""
+    held = ctx.find_root().meta.get("hold")
+    if held is not None:
+        held.announce(period)
+
+
+def _open(path: Path) -> Store:
+    try:
+        return Store(path)
+    except duckdb.IOException as exc:
+        first = str(exc).splitlines()[0]
+        if "lock" in first:  # held by a process that does not take our lock
+            raise fail(f"the planning store {path} is in use by another process; try again when it ends ({first})",
+                       code=EXIT_BUSY) from exc
+        raise fail(f"cannot open the planning store {path}: {first}") from exc
+
+
 @contextmanager
 def open_store(ctx: typer.Context) -> Iterator[Store]:
-    store = Store(settings(ctx).db)
-    try:
-        yield store
-    finally:
-        store.close()
+    """The store, held for this command unless it holds it already; one line and exit 4 when
+    another command holds it."""
+    with ExitStack() as stack:
+        if "hold" not in ctx.find_root().meta:
+            try:
+                stack.enter_context(hold(ctx))
+            except StoreBusy as exc:
+                raise fail(str(exc), code=EXIT_BUSY) from exc
+        store = _open(settings(ctx).db)
+        try:
+            yield store
+        finally:
+            store.close()

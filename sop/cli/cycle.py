@@ -1,199 +1,36 @@
 """`sop cycle`: run the monthly cycle, inspect it, and decide at its gates.
 
 Exit codes, for schedulers: 0 done, or waiting at a gate for a person; 3 paused because the
-approval policy did not pass a gate; 1 failed or refused.
+approval policy did not pass a gate; 1 failed or refused; 2 usage; 4 busy. The commands load
+the graph (`sop.cli.cycle_steps`) only when they run a step, so `--help` and `status` start fast.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from sop.agents.models import UsageMeter, chat_model
-from sop.cli.common import console, fail, open_store, settings
-from sop.graph.checkpoint import CheckpointUnavailable
-from sop.graph.context import CycleContext
-from sop.graph.decisions import Decision, InvalidDecisions, load_decisions
-from sop.graph.gates import NotAuthorized
-from sop.graph.policy import load_policy
-from sop.graph.runner import CycleError, Cycles, Outcome, default_period
-from sop.graph.state import Gate
-from sop.log import get_logger
-from sop.store.forecasts import consensus_view
+from sop.cli import cycle_status
+from sop.cli.common import fail
+
+if TYPE_CHECKING:
+    from sop.graph.state import Gate
 
 app = typer.Typer(help="Run the monthly S&OP cycle and decide at its gates.", no_args_is_help=True)
 
-EXIT_POLICY_PAUSED = 3
-PeriodOpt = typer.Option(None, "--period", help="cycle month YYYY-MM; default: the month after the history")
+PeriodOpt = cycle_status.PeriodOpt
 PolicyOpt = typer.Option(None, "--policy", help="approval policy for unattended runs: a YAML or JSON file, "
                                                  "or a packaged policy by name (demo)")
-
-
-@contextmanager
-def _cycles(ctx: typer.Context, policy: Path | None = None) -> Iterator[tuple[Cycles, CycleContext]]:
-    cfg = settings(ctx)
-    try:
-        loaded_policy = load_policy(policy) if policy else None
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
-    with open_store(ctx) as store:
-        meter = UsageMeter()
-        context = CycleContext(settings=cfg, store=store, model=chat_model(cfg, callbacks=[meter]),
-                               policy=loaded_policy)
-        try:
-            cycles = Cycles(context)
-        except CheckpointUnavailable as exc:
-            raise fail(str(exc)) from exc
-        try:
-            with cycles:
-                yield cycles, context
-        finally:
-            _record_usage(store, meter)
-
-
-def _record_usage(store, meter: UsageMeter) -> None:
-    """Add this command's model calls and tokens to its cycle's totals, and log them."""
-    counts, cycle_id = meter.take(), meter.cycle_id
-    if cycle_id is None or not any(counts.values()):
-        return
-    store.add_model_usage("cycle", cycle_id, cycle_id, counts)
-    get_logger(cycle_id=cycle_id, node="cli", agent=None).info("model_usage", scope="cycle", **counts)
-
-
-def _usage_line(store, period: str) -> str:
-    """Model calls and tokens of the cycle and of the chats about it, or that none were made."""
-    usage = store.model_usage(period)
-    if usage.empty:
-        return "Language model: no calls recorded for this cycle (offline narratives and chat)."
-    parts = [f"{r.scope} ({r.runs:.0f} run{'s' if r.runs != 1 else ''}): {r.calls:,.0f} calls, "
-             f"{r.input_tokens:,.0f} tokens in, {r.output_tokens:,.0f} out"
-             + (f", {r.failed_calls:,.0f} failed" if r.failed_calls else "") for r in usage.itertuples()]
-    return "Language model use: " + "; ".join(parts) + "."
-
-
-def _period(context: CycleContext, period: str | None) -> str:
-    try:
-        return period or default_period(context)
-    except CycleError as exc:
-        raise fail(str(exc)) from exc
-
-
-def _records_table(title: str, records: list[dict]) -> Table | str:
-    if not records:
-        return f"{title}: none"
-    table = Table(*records[0].keys(), title=title)
-    for rec in records:
-        table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in rec.values()])
-    return table
-
-
-def _show_view(outcome: Outcome, context: CycleContext) -> None:
-    """The gate's tables, read fresh so that overrides entered while it waits show up."""
-    if outcome.gate == "consensus":
-        view = consensus_view(context.store, outcome.period)
-        console.print(_records_table("Forecast layers by family, units over the horizon", view["layers"]))
-        console.print(_records_table("Scenarios, units over the horizon",
-                                     [{"scenario": k, "units": v} for k, v in view["scenarios"].items()]))
-        console.print(_records_table("Accuracy of past cycles: total WAPE and value added (FVA) by layer",
-                                     view["accuracy"]))
-        console.print(_records_table("Planner overrides", view["overrides"]))
-    else:
-        view = (outcome.payload or {}).get("view", {})
-        console.print(_records_table("Scenarios", view.get("scenarios", [])))
-        console.print(_records_table("Ranked gaps (base scenario)", view.get("gaps", [])))
-        console.print(_records_table("Gaps ranked by margin at risk", view.get("margin_gaps", [])))
-        console.print(_records_table("Recommendations (what-if re-plans; the plan above is unchanged)",
-                                     [{k: r[k] for k in ("recommendation_id", "title", "margin_recovered", "cost",
-                                                         "net_benefit")} for r in view.get("recommendations", [])]))
-        for ask in view.get("decisions_requested", []):
-            console.print(f"[bold]Decision {ask['seq']}[/]: {ask['decision']} ({ask['detail']})")
-
-
-def _show(outcome: Outcome, context: CycleContext) -> None:
-    """Tell the person where the cycle stands, and what to type next."""
-    if outcome.state == "failed":
-        raise fail(f"the {outcome.period} cycle failed: {outcome.error}. Fix the cause, then "
-                   f"'sop cycle resume --period {outcome.period}'")
-    if outcome.state == "done":
-        console.print(f"[bold green]The {outcome.period} cycle is complete[/]: plan version "
-                      f"{outcome.values.get('published_version')} published.")
-        console.print(f"Executive package: {outcome.values.get('package_dir')}/executive-package.html")
-        console.print(f"Decision log:      {outcome.values.get('package_dir')}/decision-log.csv")
-        console.print(f"Action items:      sop actions list --period {outcome.period}")
-        if not context.settings.offline:
-            for report in outcome.values.get("reports", []):
-                if report and report.get("source") == "template":
-                    console.print(f"[yellow]{report['agent']}[/]: {report.get('note')}", highlight=False)
-        return
-    if outcome.state != "waiting":
-        hint = (f" If no process is running it any more, continue it with 'sop cycle resume --period {outcome.period}'."
-                if outcome.state == "running" else "")
-        console.print(f"The {outcome.period} cycle is {outcome.state}.{hint}")
-        return
-    payload = outcome.payload or {}
-    table = Table("figure", "value",
-                  title=f"{outcome.period}: waiting at the {outcome.gate} gate: {payload.get('approving')}")
-    for key, value in payload.get("figures", {}).items():
-        table.add_row(key, f"{value:,.4g}")
-    console.print(table)
-    _show_view(outcome, context)
-    for report in payload.get("reports", []):
-        console.print(f"[bold]{report['agent']}[/]: {report['narrative']}")
-        if report.get("source") == "template" and report.get("note") and not context.settings.offline:
-            console.print(f"  [dim](from the template: {report['note']})[/]", highlight=False)
-    for failure in payload.get("policy_failures", []):
-        console.print(f"[yellow]policy:[/] {failure}")
-    decisions = " [--decisions FILE]" if outcome.gate == "executive" else ""
-    console.print(f"To continue: sop cycle approve --gate {outcome.gate} --as NAME --period {outcome.period} "
-                  f"[--notes TEXT]{decisions}")
-
-
-def _finish(outcome: Outcome, context: CycleContext) -> None:
-    _show(outcome, context)
-    if outcome.state == "waiting" and context.policy is not None:
-        raise typer.Exit(EXIT_POLICY_PAUSED)
 
 
 @app.command("run")
 def run(ctx: typer.Context, period: str | None = PeriodOpt, policy: Path | None = PolicyOpt) -> None:
     """Start the cycle for PERIOD; it stops at each gate unless the policy passes it."""
-    with _cycles(ctx, policy) as (cycles, context):
-        try:
-            outcome = cycles.run(_period(context, period))
-        except CycleError as exc:
-            raise fail(str(exc)) from exc
-        _finish(outcome, context)
+    from sop.cli import cycle_steps
 
-
-def _read_decisions(path: Path | None) -> list[Decision]:
-    try:
-        return load_decisions(path) if path else []
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
-
-
-def _decide(ctx: typer.Context, gate: Gate, person: str, approved: bool, notes: str,
-            period: str | None, policy: Path | None, decisions_file: Path | None = None) -> None:
-    decisions = _read_decisions(decisions_file)
-    with _cycles(ctx, policy) as (cycles, context):
-        the_period = _period(context, period)
-        try:
-            outcome = cycles.decide(the_period, gate, person, approved, notes, decisions)
-        except NotAuthorized as exc:
-            get_logger(cycle_id=the_period, node=f"{gate}_gate", agent=None).warning(
-                "approval_refused", gate=gate, person=person)
-            raise fail(f"refused: {exc}") from exc
-        except InvalidDecisions as exc:
-            raise fail("\n".join(f"{decisions_file}: {p}" for p in exc.problems)
-                       + f"\nFix {decisions_file} and run the command again") from exc
-        except CycleError as exc:
-            raise fail(str(exc)) from exc
-        _finish(outcome, context)
+    cycle_steps.run(ctx, period, policy)
 
 
 @app.command("approve")
@@ -209,7 +46,9 @@ def approve(
                                   "capacity, inventory_target, launch, pricing; see the README"),
 ) -> None:
     """Approve the gate the cycle waits at, and run on to the next gate or the end."""
-    _decide(ctx, _gate(gate), person, True, notes, period, policy, decisions)
+    from sop.cli import cycle_steps
+
+    cycle_steps.decide(ctx, _gate(gate), person, True, notes, period, policy, decisions)
 
 
 @app.command("reject")
@@ -222,10 +61,13 @@ def reject(
     policy: Path | None = PolicyOpt,
 ) -> None:
     """Send the cycle back for rework: consensus to week 1, executive to week 3."""
-    _decide(ctx, _gate(gate), person, False, notes, period, policy)
+    from sop.cli import cycle_steps
+
+    cycle_steps.decide(ctx, _gate(gate), person, False, notes, period, policy)
 
 
 def _gate(gate: str) -> Gate:
+    """The gate as typed, checked before anything heavy loads."""
     if gate not in ("consensus", "executive"):
         raise fail(f"--gate must be consensus or executive, not {gate!r}", code=2)
     return gate  # type: ignore[return-value]
@@ -234,19 +76,9 @@ def _gate(gate: str) -> Gate:
 @app.command("resume")
 def resume(ctx: typer.Context, period: str | None = PeriodOpt, policy: Path | None = PolicyOpt) -> None:
     """Continue a cycle that stopped (crash, kill or failure) from its last checkpoint."""
-    with _cycles(ctx, policy) as (cycles, context):
-        _finish(cycles.resume(_period(context, period)), context)
+    from sop.cli import cycle_steps
+
+    cycle_steps.resume(ctx, period, policy)
 
 
-@app.command("status")
-def status(ctx: typer.Context, period: str | None = PeriodOpt,
-           as_json: bool = typer.Option(False, "--json", help="machine-readable")) -> None:
-    """Where the cycle stands: running, waiting (at which gate), done or failed."""
-    with _cycles(ctx) as (cycles, context):
-        outcome = cycles.status(_period(context, period))
-        usage = _usage_line(context.store, outcome.period)
-    if as_json:
-        console.print_json(json.dumps(outcome.as_json()))
-    else:
-        console.print(f"{outcome.period}: {outcome.state}" + (f" at the {outcome.gate} gate" if outcome.gate else ""))
-        console.print(usage, highlight=False)
+app.command("status")(cycle_status.status)

@@ -8,8 +8,6 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sop.cli.common import console, fail
-from sop.cli.demand_file import InputError, load_history, write_forecast
-from sop.tools.forecasting.demand_forecast import forecast_frame
 
 OUTPUT_COLUMNS = {"yhat": "yhat", "lo_80": "lo-80", "hi_80": "hi-80", "lo_95": "lo-95", "hi_95": "hi-95"}
 
@@ -20,6 +18,9 @@ def forecast(
     output: Path = typer.Option(..., "--output", help="where the forecast is written; .csv or .parquet"),
 ) -> None:
     """Forecast every series HORIZON months ahead with 80 % and 95 % bands; the model is chosen by backtest."""
+    from sop.cli.demand_file import InputError, load_history, write_forecast
+    from sop.tools.forecasting.demand_forecast import forecast_frame  # loads statsforecast: only when it runs
+
     try:
         history, as_dates = load_history(input)
         if output.suffix.lower() not in (".csv", ".parquet"):

@@ -10,9 +10,9 @@ from __future__ import annotations
 import typer
 
 from sop.cli.common import console, fail, open_store, settings
-from sop.graph.context import CycleContext
-from sop.graph.overrides import Override, OverrideError, add_override
-from sop.graph.runner import default_period
+from sop.graph.overrides import Override, OverrideError, add_override, remove_override
+from sop.store.cycles import NO_HISTORY, next_period
+from sop.store.override_effects import override_effects
 from sop.store.overrides import planner_overrides
 
 app = typer.Typer(help="Planner overrides of the consensus forecast.", no_args_is_help=True)
@@ -30,22 +30,49 @@ def add(
     author: str = typer.Option(..., "--as", help="who enters it (a person in the team file)"),
     reason: str = typer.Option(..., "--reason", help="why, in the planner's words"),
     period: str | None = typer.Option(None, "--period", help="cycle month; default: the month after the history"),
+    force: bool = typer.Option(False, "--force",
+                               help="enter a change beyond SOP_OVERRIDE_MAX_PCT; the reason says why"),
 ) -> None:
     """Add an override to the cycle waiting at the consensus gate."""
     with open_store(ctx) as store:
         try:
             override_id, added = add_override(store, settings(ctx), Override(
                 level=level, key=key, month_from=month_from, month_to=month_to, change_pct=change_pct,
-                set_qty=set_qty, reason=reason, author=author, period=period))
+                set_qty=set_qty, reason=reason, author=author, period=period, force=force))
         except OverrideError as exc:
             raise fail(str(exc), code=exc.code) from exc
     console.print(f"Override {override_id} added to the {added.period} consensus by {author}.")
 
 
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    override_id: int = typer.Argument(..., help="the override's id, as 'sop override list' shows it"),
+    person: str = typer.Option(..., "--as", help="who takes it back (a person in the team file)"),
+    reason: str = typer.Option("", "--reason", help="why it is taken back"),
+) -> None:
+    """Take an override back; the removal is logged in the decision log."""
+    with open_store(ctx) as store:
+        try:
+            period = remove_override(store, override_id, person, reason)
+        except OverrideError as exc:
+            raise fail(str(exc), code=exc.code) from exc
+    console.print(f"Override {override_id} removed from the {period} consensus by {person}.")
+
+
 @app.command("list")
-def list_overrides(ctx: typer.Context, period: str | None = typer.Option(None, "--period")) -> None:
+def list_overrides(ctx: typer.Context, period: str | None = typer.Option(None, "--period"),
+                   effect: bool = typer.Option(False, "--effect", help="add each override's effect in units")) -> None:
     """The overrides of a cycle, in the order they apply."""
     with open_store(ctx) as store:
-        the_period = period or default_period(CycleContext(settings=settings(ctx), store=store))
+        the_period = period or next_period(store)
+        if the_period is None:
+            raise fail(NO_HISTORY)
         rows = planner_overrides(store, the_period)
+        if effect and len(rows):
+            effects = {e.override_id: e for e in override_effects(store, the_period)}
+            rows = rows.drop(columns=["created_at"]).assign(
+                units_before=[round(effects[i].units_before) for i in rows["override_id"]],
+                units_after=[round(effects[i].units_after) for i in rows["override_id"]],
+                delta_units=[round(effects[i].delta_units) for i in rows["override_id"]])
     console.print(rows.to_string(index=False) if len(rows) else f"No overrides in the {the_period} cycle.")

@@ -13,9 +13,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from sop.agents.queries import QUERIES
 from sop.cli.common import console, fail
-from sop.tools import registry
 
 app = typer.Typer(help="The planning tools and the queries every agent and slash command uses.",
                   no_args_is_help=True)
@@ -25,6 +23,9 @@ app = typer.Typer(help="The planning tools and the queries every agent and slash
 def list_tools() -> None:
     """Every planning tool (pure, runs on JSON) and every query (reads the store; the slash
     commands and the agents' chat tools), each once, with what it does."""
+    from sop.agents.queries import QUERIES
+    from sop.tools import registry
+
     table = Table("name", "kind", "what it does")
     for tool in registry.TOOLS.values():
         table.add_row(tool.name, "planning tool", tool.description)
@@ -68,6 +69,8 @@ def run(
     input: str = typer.Option(..., "--input", help="JSON text, or @FILE to read it from a file"),
 ) -> None:
     """Run one tool and write its JSON result to stdout."""
+    from sop.tools import registry
+
     if name not in registry.TOOLS:
         raise fail(f"unknown tool {name!r}; known tools: {', '.join(registry.TOOLS)}", code=2)
     payload = _read_input(input)

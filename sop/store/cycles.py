@@ -14,7 +14,9 @@ from typing import Literal
 from pydantic import BaseModel
 
 from sop.store.database import Store
+from sop.tools.periods import add_months
 
+NO_HISTORY = "no demand history is loaded; run 'sop data demo' or 'sop data load DIR' first"
 CycleState = Literal["running", "waiting", "done", "failed"]
 
 
@@ -57,3 +59,9 @@ def latest_cycle_record(store: Store) -> CycleRecord | None:
     """The newest cycle that has run (cycle ids are their months, so the largest is the latest)."""
     return _record(store.con.execute("SELECT cycle_id, state, gate, horizon, error, updated_at FROM cycle_status "
                                      "ORDER BY cycle_id DESC LIMIT 1").fetchone())
+
+
+def next_period(store: Store) -> str | None:
+    """The cycle to run by default: the month after the demand history, None before any is loaded."""
+    last = store.last_history_month()
+    return add_months(last, 1) if last else None

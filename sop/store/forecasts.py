@@ -74,3 +74,9 @@ def layers_in_month(store: Store, cycle_id: str, month: str) -> pd.DataFrame:
 def forecast_cycles(store: Store) -> list[str]:
     """The cycles that have a forecast, newest first: the cycles a package can be built for."""
     return store.query("SELECT DISTINCT cycle_id FROM forecast_layers ORDER BY cycle_id DESC")["cycle_id"].tolist()
+
+
+def consensus_adopted(store: Store, cycle_id: str) -> bool:
+    """True once the consensus gate has approved the cycle's consensus layer."""
+    return bool(store.query("SELECT 1 FROM forecast_layers WHERE cycle_id = ? AND layer = 'consensus' LIMIT 1",
+                            [cycle_id]).shape[0])

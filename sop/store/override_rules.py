@@ -7,6 +7,7 @@ write, the recorded cycle state for a proposal).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from sop.store import company
@@ -14,6 +15,7 @@ from sop.store.company import is_team_member
 from sop.store.database import Store
 
 LEVELS = ("total", "family", "sku", "sku_dc")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class OverrideError(ValueError):
@@ -39,6 +41,7 @@ class Override:
     reason: str
     author: str | None = None
     period: str | None = None
+    force: bool = False
 
 
 def check_change(o: Override) -> Override:
@@ -49,6 +52,11 @@ def check_change(o: Override) -> Override:
         raise OverrideError("give exactly one of --change-pct and --set", code=2)
     if o.set_qty is not None and o.set_qty < 0:
         raise OverrideError("--set must be zero or more units", code=2)
+    for option, month in (("--from", o.month_from), ("--to", o.month_to)):
+        if month is not None and not MONTH.match(month):
+            raise OverrideError(f"{option} must be a month as YYYY-MM (e.g. 2027-03), not {month!r}", code=2)
+    if not o.reason.strip():
+        raise OverrideError("--reason must say why, in the planner's words", code=2)
     return o
 
 

@@ -26,3 +26,14 @@ def planner_overrides(store: Store, cycle_id: str) -> pd.DataFrame:
     change_pct (percent) or set_qty (units per month), author, reason, created_at."""
     return store.query("SELECT override_id, level, key, month_from, month_to, change_pct, set_qty, author, "
                        "reason, created_at FROM overrides WHERE cycle_id = ? ORDER BY override_id", [cycle_id])
+
+
+def planner_override(store: Store, override_id: int) -> dict | None:
+    """One stored override (cycle_id, level, key, months, change, author, reason), or None."""
+    rows = store.query("SELECT * FROM overrides WHERE override_id = ?", [override_id])
+    return rows.iloc[0].to_dict() if len(rows) else None
+
+
+def remove_planner_override(store: Store, override_id: int) -> None:
+    """Delete one override; the caller logs who removed it and why."""
+    store.con.execute("DELETE FROM overrides WHERE override_id = ?", [override_id])

@@ -7,9 +7,13 @@ Units: columns in units per month (overtime in hours per month), objective in cu
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
 from collections import defaultdict
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
 import pulp
 
@@ -338,8 +342,25 @@ _PULP_STATUS: dict[int, Status] = {
 }
 
 
+@functools.cache
+def _silence_banner() -> None:
+    """highspy prints its banner to the C-level stdout when a process makes its first Highs
+    object, before pulp can set `output_flag` off (msg=False); make that first one with stdout
+    pointed at /dev/null, so the solver prints nothing. The LP and its options are unchanged."""
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 def solve_model(problem: pulp.LpProblem) -> Status:
     """Solve in place with HiGHS (never the bundled CBC), quietly."""
+    _silence_banner()
     try:
         code = problem.solve(pulp.HiGHS(msg=False, **HIGHS_OPTIONS))
     except pulp.PulpSolverError:

@@ -1,0 +1,92 @@
+"""`sop cycle status`: where a cycle stands, quickly and while another command works on it.
+
+A cycle the runner last recorded as waiting, done or failed is read from the status it kept
+beside the store (`sop.store.busy.write_status`), without loading the graph; a running one (or
+one with no such record) from its checkpoint. While a step of the cycle holds the store, the
+answer is that it is running, by whom and since when.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+
+from sop.cli.common import EXIT_BUSY, announce, console, fail, hold, open_store, settings
+from sop.store import Store
+from sop.store.busy import StoreBusy, read_statuses
+from sop.store.cycles import NO_HISTORY, next_period
+
+PeriodOpt = typer.Option(None, "--period", help="cycle month YYYY-MM; default: the month after the history")
+
+
+def usage_line(store: Store, period: str) -> str:
+    """Model calls and tokens of the cycle and of the chats about it, or that none were made."""
+    usage = store.model_usage(period)
+    if usage.empty:
+        return "Language model: no calls recorded for this cycle (offline narratives and chat)."
+    parts = [f"{r.scope} ({r.runs:.0f} run{'s' if r.runs != 1 else ''}): {r.calls:,.0f} calls, "
+             f"{r.input_tokens:,.0f} tokens in, {r.output_tokens:,.0f} out"
+             + (f", {r.failed_calls:,.0f} failed" if r.failed_calls else "") for r in usage.itertuples()]
+    return "Language model use: " + "; ".join(parts) + "."
+
+
+def _from_checkpoint(ctx: typer.Context, store: Store, period: str) -> dict[str, Any]:
+    from sop.graph.checkpoint import CheckpointUnavailable
+    from sop.graph.context import CycleContext
+    from sop.graph.runner import Cycles
+
+    try:
+        with Cycles(CycleContext(settings=settings(ctx), store=store)) as cycles:
+            return cycles.status(period).as_json()
+    except CheckpointUnavailable as exc:
+        raise fail(str(exc)) from exc
+
+
+def status(ctx: typer.Context, period: str | None = PeriodOpt,
+           as_json: bool = typer.Option(False, "--json", help="machine-readable")) -> None:
+    """Where the cycle stands: running, waiting (at which gate), done or failed."""
+    db = settings(ctx).db
+    try:
+        with hold(ctx), open_store(ctx) as store:
+            the_period = period or next_period(store)
+            if the_period is None:
+                raise fail(NO_HISTORY)
+            announce(ctx, the_period)
+            shown = read_statuses(db).get(the_period)
+            if shown is None or shown.get("state") == "running":
+                shown = _from_checkpoint(ctx, store, the_period)
+            usage = usage_line(store, the_period)
+    except StoreBusy as exc:
+        _busy(exc, period, as_json, read_statuses(db))
+        return
+    _print(shown, as_json, usage)
+
+
+def _print(shown: dict[str, Any], as_json: bool, usage: str | None) -> None:
+    if as_json:
+        console.print_json(json.dumps(shown))
+        return
+    gate = f" at the {shown['gate']} gate" if shown.get("gate") else ""
+    busy = shown.get("busy")
+    held = (f" (`{busy['command']}` by PID {busy['pid']} since {busy['since'][11:19]}; it holds the store until it "
+            "ends)" if busy else "")
+    console.print(f"{shown['period']}: {shown['state']}{gate}{held}", highlight=False)
+    if usage:
+        console.print(usage, highlight=False)
+
+
+def _busy(exc: StoreBusy, period: str | None, as_json: bool, recorded: dict[str, dict]) -> None:
+    """While another command holds the store: a cycle whose step holds it is running; another
+    cycle shows what was last recorded of it; anything else is busy, exit 4."""
+    holder = exc.holder
+    if holder is not None and holder.period and holder.command.startswith("sop cycle") \
+            and period in (None, holder.period):
+        shown = {"period": holder.period, "state": "running", "gate": None, "error": None, "published_version": None,
+                 "package_dir": None, "busy": {"command": holder.command, "pid": holder.pid, "since": holder.since}}
+    elif period is not None and period in recorded:
+        shown = recorded[period]
+    else:
+        raise fail(str(exc), code=EXIT_BUSY) from exc
+    _print(shown, as_json, None)

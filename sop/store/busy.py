@@ -1,0 +1,141 @@
+"""Who holds the planning store. DuckDB lets one process at a time open a database file, so every
+`sop` command first takes an exclusive lock on the file beside it, `DB.lock` (`fcntl.flock`, which
+the system drops when the process ends, even when it is killed), and writes into it who it is:
+PID, command, cycle and since when. A second command reads that instead of meeting DuckDB's
+lock error: it waits up to SOP_BUSY_WAIT seconds for a short command, and gives up at once with
+one line on a long one (a cycle step, a data load, a chat), which `sop cycle status` turns into
+"running".
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+ANNOUNCE_S = 2.0
+
+
+@dataclass(frozen=True)
+class Holder:
+    """The command holding the store; `long` marks one that runs for more than a moment."""
+
+    pid: int
+    command: str
+    since: str
+    long: bool
+    period: str | None = None
+
+    def line(self, db: Path | str) -> str:
+        """The busy line a second command prints."""
+        what = f"cycle {self.period}" if self.period else f"the planning store {db}"
+        since = self.since[11:16] if len(self.since) >= 16 else self.since
+        return f"{what} is busy: `{self.command}` by PID {self.pid} since {since}; try again when it ends"
+
+
+class StoreBusy(RuntimeError):
+    """Another command holds the store; `holder` says which, when it has said so."""
+
+    def __init__(self, db: Path | str, holder: Holder | None):
+        super().__init__(holder.line(db) if holder else
+                         f"the planning store {db} is busy with another sop command; try again when it ends")
+        self.holder = holder
+
+
+def lock_path(db: Path | str) -> Path:
+    return Path(f"{db}.lock")
+
+
+def read_holder(db: Path | str) -> Holder | None:
+    """Who holds the store, or None when nobody has said (a moment before a holder writes)."""
+    try:
+        text = lock_path(db).read_text()
+        return Holder(**json.loads(text)) if text.strip() else None
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+class Hold:
+    """The lock held by this process, with what it tells others about itself."""
+
+    def __init__(self, file: IO[str], holder: Holder):
+        self.file, self.holder = file, holder
+        self._write()
+
+    def _write(self) -> None:
+        self.file.seek(0)
+        self.file.truncate()
+        self.file.write(json.dumps(asdict(self.holder)))
+        self.file.flush()
+
+    def announce(self, period: str) -> None:
+        """Name the cycle this command works on, once it is known."""
+        self.holder = replace(self.holder, period=period)
+        self._write()
+
+
+def _try_lock(file: IO[str]) -> bool:
+    try:
+        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _settled(holder: Holder, waited_s: float) -> bool:
+    """A cycle command names its cycle a moment after it takes the store; wait up to
+    ANNOUNCE_S for that, so the busy line can say which cycle."""
+    return holder.period is not None or not holder.command.startswith("sop cycle ") or waited_s >= ANNOUNCE_S
+
+
+@contextmanager
+def hold_store(db: Path | str, command: str, long: bool, wait_s: float) -> Iterator[Hold]:
+    """Hold the store for one command, or raise StoreBusy: at once when a long command holds
+    it, after `wait_s` seconds when a short one does not let go."""
+    path = lock_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as file:
+        started = time.monotonic()
+        while not _try_lock(file):
+            holder, waited = read_holder(db), time.monotonic() - started
+            if waited >= wait_s or (holder is not None and holder.long and _settled(holder, waited)):
+                raise StoreBusy(db, holder)
+            time.sleep(0.05)
+        try:
+            yield Hold(file, Holder(pid=os.getpid(), command=command, long=long,
+                                    since=datetime.now().isoformat(timespec="seconds")))
+        finally:
+            file.seek(0)
+            file.truncate()
+            fcntl.flock(file, fcntl.LOCK_UN)
+
+
+def status_path(db: Path | str) -> Path:
+    return Path(f"{db}.status.json")
+
+
+def write_status(db: Path | str, period: str, outcome: dict) -> None:
+    """Keep where a cycle stands, as `sop cycle status --json` shows it, in `DB.status.json`: what
+    status reads without opening the checkpointer, and while another command holds the store.
+    Replaced whole (write and rename), so a reader never sees half of it."""
+    path = status_path(db)
+    cycles = {**read_statuses(db), period: outcome}
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(cycles, indent=1, sort_keys=True))
+    tmp.replace(path)
+
+
+def read_statuses(db: Path | str) -> dict[str, dict]:
+    """Every cycle's last recorded status by period; empty when none was written."""
+    try:
+        cycles = json.loads(status_path(db).read_text())
+    except (OSError, ValueError):
+        return {}
+    return cycles if isinstance(cycles, dict) else {}
