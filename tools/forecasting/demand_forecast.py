@@ -1,10 +1,12 @@
-"""Baseline demand forecast: per-series model choice by rolling-origin backtest (statsforecast).
+"""Baseline demand forecast: per-series honest rolling-origin backtest (statsforecast).
 
 Each series gets the candidates of its regime (seasonal, intermittent or short, see
-`series_forecast`) and keeps the one, or the ETS/CES/Theta combination, with the lowest
-backtest error (MAE; RMSE for sparse demand). The 80 % and 95 % bands are calibrated on the
-backtest errors of all series of a regime (`intervals`), and the backtest reports their
-empirical coverage. Demand cannot be negative, so forecasts and bands are clipped at zero.
+`series_forecast`), each fitted only on the months before every backtest origin. Regular
+demand gets the blend of AutoETS, DynamicOptimizedTheta, AutoCES and SeasonalNaive weighted by
+those errors; sparse and short series keep the candidate with the lowest error (RMSE for sparse
+demand). The 80 % and 95 % bands are calibrated on the same out-of-sample errors of all series
+of a regime (`intervals`), and the backtest reports their empirical coverage. Demand cannot be
+negative, so forecasts and bands are clipped at zero.
 Series run in parallel on local cores.
 """
 
@@ -19,12 +21,13 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator
 
-from sop.tools.forecasting.intervals import conformal_multiplier, covered
-from sop.tools.forecasting.series_forecast import LEVELS, SeriesForecast, forecast_series
+from sop.tools.forecasting.intervals import conformal_multiplier, covered, half_width
+from sop.tools.forecasting.series_forecast import SeriesForecast, forecast_series
 from sop.tools.periods import MONTH_PATTERN, month_number, month_of_number
 
 MIN_POINTS = 3
 CHUNK = 250  # most series per parallel task: large enough to amortise the hand-off, small for progress
+LEVELS = (80, 95)
 SERIAL_BELOW = 40  # fewer series than this run in-process: starting workers would cost more
 
 
@@ -132,8 +135,8 @@ def _multipliers(results: list[SeriesForecast]) -> dict[tuple[str, int], float]:
     for regime in {r.regime for r in results}:
         members = [r for r in results if r.regime == regime]
         errors = np.abs(np.concatenate([r.cv_error for r in members]))
+        widths = np.concatenate([r.cv_widths for r in members])
         for level in LEVELS:
-            widths = np.concatenate([r.cv_widths[level] for r in members])
             out[regime, level] = conformal_multiplier(errors, widths, level)
     return out
 
@@ -166,8 +169,9 @@ def forecast_frame(
         "model": np.repeat([r.model for r in results], horizon),
     })
     for level in LEVELS:
-        width = np.concatenate([k[r.regime, level] * r.widths[level] for r in results])
-        forecast[f"lo_{level}"], forecast[f"hi_{level}"] = _band(forecast["yhat"].to_numpy(), width)
+        center = forecast["yhat"].to_numpy()
+        width = half_width(center, np.concatenate([k[r.regime, level] * r.widths for r in results]), level)
+        forecast[f"lo_{level}"], forecast[f"hi_{level}"] = _band(center, width)
     forecast["lo_95"] = np.minimum(forecast["lo_95"], forecast["lo_80"])
     forecast["hi_95"] = np.maximum(forecast["hi_95"], forecast["hi_80"])
     backtest = pd.DataFrame([_backtest_row(uid, r, k) for uid, r in zip(ids, results)])
@@ -175,8 +179,9 @@ def forecast_frame(
 
 
 def _backtest_row(uid: str, r: SeriesForecast, k: dict[tuple[str, int], float]) -> dict:
-    cv_hat = r.cv_actual + r.cv_error
-    inside = {lv: covered(r.cv_actual, *_band(cv_hat, k[r.regime, lv] * r.cv_widths[lv])) for lv in LEVELS}
+    cv_hat = np.clip(r.cv_actual + r.cv_error, 0.0, None)
+    inside = {lv: covered(r.cv_actual, *_band(cv_hat, half_width(cv_hat, k[r.regime, lv] * r.cv_widths, lv)))
+              for lv in LEVELS}
     return {
         "unique_id": uid, "model": r.model,
         "mae": float(np.mean(np.abs(r.cv_error))), "benchmark_mae": r.benchmark_mae,

@@ -1,8 +1,9 @@
-"""Prediction intervals calibrated on the backtest (split conformal scaling).
+"""Prediction intervals calibrated on the honest backtest (split conformal scaling).
 
-A model's own interval (or, for a model without one, its backtest MAE) gives each band's shape;
-one multiplier per level stretches or shrinks it until the level's share of backtest actuals
-falls inside. Pooled over many series this is well calibrated even with few windows per series.
+Each band's shape is the series' scale times step ** growth (`series_forecast.band_scale`); one
+multiplier per regime and level stretches it until the level's share of out-of-sample backtest
+errors falls inside. Pooled over many series this is calibrated even with one origin per series.
+A band is never narrower than the Poisson σ of its forecast, so steady demand keeps a band.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 MAX_STRETCH = 10.0  # a band is never widened more than tenfold, whatever one outlier says
+NORMAL_QUANTILE = {80: 1.2816, 95: 1.9600}  # two-sided z for each level
 
 
 def conformal_multiplier(abs_errors: np.ndarray, base_widths: np.ndarray, level: int) -> float:
@@ -21,6 +23,11 @@ def conformal_multiplier(abs_errors: np.ndarray, base_widths: np.ndarray, level:
         return 1.0
     q = min(1.0, np.ceil((len(ratios) + 1) * level / 100) / len(ratios))
     return float(min(MAX_STRETCH, np.quantile(ratios, q)))
+
+
+def half_width(center: np.ndarray, calibrated: np.ndarray, level: int) -> np.ndarray:
+    """Band half-width in units: the calibrated width, at least z · √forecast (Poisson σ of count demand)."""
+    return np.maximum(calibrated, NORMAL_QUANTILE[level] * np.sqrt(np.clip(center, 0.0, None)))
 
 
 def covered(actual: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
