@@ -57,6 +57,7 @@ wheel-check: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.cycle
 	$(PY) -m bench.supply_plan
+	$(PY) -m bench.forecast_m1
 	$(PY) -m bench.forecast_tourism
 	$(PY) -m bench.forecast_scale
 
