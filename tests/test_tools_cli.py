@@ -61,3 +61,9 @@ def test_version_is_the_installed_distribution_version():
 
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout == f"sop {version('sop')}\n"
+
+
+@pytest.mark.parametrize("command", [["cycle", "status"], ["cycle", "run"], ["cycle", "resume"]])
+def test_a_period_that_is_not_a_month_is_a_usage_error(command):
+    result = CliRunner().invoke(app, [*command, "--period", "2026-13"])
+    assert result.exit_code == 2 and "expected a month as YYYY-MM" in result.output

@@ -9,6 +9,7 @@ answer is that it is running, by whom and since when.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import typer
@@ -17,8 +18,18 @@ from sop.cli.common import EXIT_BUSY, announce, console, fail, hold, open_store,
 from sop.store import Store
 from sop.store.busy import StoreBusy, read_statuses
 from sop.store.cycles import NO_HISTORY, next_period
+from sop.tools.periods import MONTH_PATTERN
 
-PeriodOpt = typer.Option(None, "--period", help="cycle month YYYY-MM; default: the month after the history")
+
+def _month(value: str | None) -> str | None:
+    """A `--period` that is not a month is a usage error (exit 2), not an empty cycle."""
+    if value is not None and not re.fullmatch(MONTH_PATTERN, value):
+        raise typer.BadParameter(f"expected a month as YYYY-MM (e.g. 2026-11), not {value!r}")
+    return value
+
+
+PeriodOpt = typer.Option(None, "--period", callback=_month,
+                         help="cycle month YYYY-MM; default: the month after the history")
 
 
 def usage_line(store: Store, period: str) -> str:
