@@ -33,3 +33,23 @@ def classify_demand(y: ArrayLike) -> tuple[float, float, DemandClass]:
     if adi >= ADI_CUTOFF:
         return adi, cv2, "lumpy" if cv2 >= CV2_CUTOFF else "intermittent"
     return adi, cv2, "erratic" if cv2 >= CV2_CUTOFF else "smooth"
+
+
+class RecentRate:
+    """The mean demand of the last `window` months (all of them when fewer): a rate that ages out.
+
+    The mean of a long history trails a level that has moved (a 25-year tourism shape: 100 %
+    under-forecast on the semi-synthetic benchmark), so the rate only looks back three seasons.
+    Offers the statsforecast model interface (`fit`, `predict`).
+    """
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self.rate = float("nan")
+
+    def fit(self, y: np.ndarray) -> RecentRate:
+        self.rate = float(np.mean(y[-self.window :]))
+        return self
+
+    def predict(self, h: int) -> dict[str, np.ndarray]:
+        return {"mean": np.full(h, self.rate)}
