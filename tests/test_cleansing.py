@@ -43,13 +43,69 @@ def test_stockout_month_takes_the_orders():
     assert row["reason"] == "shipped 80 of 110 ordered: demand taken as ordered 110"
 
 
-def test_orders_cut_after_a_stockout_are_not_invented():
-    ordered, shipped = list(NOISY), list(NOISY)
+def test_a_zero_right_after_a_stockout_is_censored_and_estimated():
+    ordered, shipped = [100.0] * 24, [100.0] * 24
     shipped[5] = 60               # 2024-06: stockout
     ordered[6] = shipped[6] = 0   # 2024-07: nobody ordered
     cleansed, adjustments = cleanse_history(history(ordered, shipped), NO_EVENTS, ITEMS)
-    assert demand_in(cleansed, "2024-07") == 0
+    assert demand_in(cleansed, "2024-07") == 100
+    assert adjustments["kind"].tolist() == ["stockout", "censored"]
+    row = adjustments.iloc[1]
+    assert (row["month"], row["before"], row["after"]) == ("2024-07", 0, 100)
+    assert row["reason"] == ("no orders right after the stockout of 2024-06: demand unknown, "
+                             "estimated at 100 from the nearest months")
+
+
+def test_the_estimate_after_a_stockout_is_the_mean_of_the_nearest_months():
+    ordered, shipped = list(NOISY), list(NOISY)
+    shipped[5] = 60               # 2024-06: ordered 110, shipped 60
+    ordered[6] = shipped[6] = 0   # 2024-07
+    cleansed, _ = cleanse_history(history(ordered, shipped), NO_EVENTS, ITEMS)
+    # Months 2024-04 .. 2024-06 and 2024-08 .. 2024-10: (104 + 97 + 110 + 102 + 99 + 106) / 6.
+    assert demand_in(cleansed, "2024-07") == pytest.approx(103)
+
+
+def test_a_longer_silence_after_a_stockout_stays_zero():
+    # A SKU that ran out and was not ordered again: its zeros are what happened.
+    ordered, shipped = [100.0] * 20 + [0.0] * 4, [100.0] * 19 + [50.0] + [0.0] * 4
+    cleansed, adjustments = cleanse_history(history(ordered, shipped), NO_EVENTS, ITEMS)
+    assert cleansed["demand"].tolist()[-4:] == [0, 0, 0, 0]
     assert adjustments["kind"].tolist() == ["stockout"]
+
+
+def test_a_zero_amid_steady_sales_is_an_outlier():
+    ordered = list(NOISY)
+    ordered[10] = 0  # 2024-11, no stockout before it
+    cleansed, adjustments = cleanse_history(history(ordered), NO_EVENTS, ITEMS)
+    (row,) = adjustments.itertuples()
+    # 2024-08 .. 2024-10 and 2024-12 .. 2025-02: (102 + 99 + 106 + 101 + 96 + 103) / 6.
+    assert (row.kind, row.month, row.before) == ("outlier", "2024-11", 0)
+    assert row.after == pytest.approx(607 / 6) and "below" in row.reason
+    assert demand_in(cleansed, "2024-11") == pytest.approx(607 / 6)
+
+
+def test_zeros_before_a_first_sale_stay_zeros():
+    ordered = [0.0] * 5 + [100.0] * 19  # 21 % zeros: a regular series that started late
+    cleansed, adjustments = cleanse_history(history(ordered), NO_EVENTS, ITEMS)
+    assert adjustments.empty and cleansed["demand"].tolist() == ordered
+
+
+def test_a_true_zero_of_an_intermittent_series_is_kept_after_a_stockout():
+    lumps = [0, 0, 90, 0, 0, 0, 120, 0, 80, 0, 0, 100] * 2
+    shipped = list(lumps)
+    shipped[2] = 50  # 2024-03: 90 ordered, 50 shipped; 2024-04 ordered nothing
+    cleansed, adjustments = cleanse_history(history(lumps, shipped), NO_EVENTS, ITEMS)
+    assert adjustments["kind"].tolist() == ["stockout"]
+    assert cleansed["demand"].tolist() == lumps
+
+
+def test_a_missing_month_of_an_intermittent_series_is_a_zero():
+    lumps = history([0, 0, 90, 0, 0, 0, 120, 0, 80, 0, 0, 100] * 2)
+    cleansed, adjustments = cleanse_history(lumps[lumps["month"] != "2024-04"], NO_EVENTS, ITEMS)
+    assert demand_in(cleansed, "2024-04") == 0
+    (row,) = adjustments.itertuples()
+    assert (row.kind, row.month, row.after) == ("gap", "2024-04", 0) and np.isnan(row.before)
+    assert "sells in lumps" in row.reason
 
 
 def test_promotion_month_is_brought_back_to_baseline():
@@ -65,16 +121,49 @@ def test_promotion_month_is_brought_back_to_baseline():
     assert "stated +40 %" in row.reason and "is +50 %" in row.reason
 
 
+def test_a_past_competitor_event_is_brought_back_to_baseline():
+    ordered = [100.0] * 24
+    ordered[9:12] = [88.0, 88.0, 88.0]  # 2024-10 .. 2024-12: a competitor took 12 %
+    events = pd.DataFrame([{"event_id": "C1", "type": "competitor", "family": "tools", "sku": None,
+                            "start_month": "2024-10", "end_month": "2024-12", "uplift_pct": -10}])
+    cleansed, adjustments = cleanse_history(history(ordered), events, ITEMS)
+    assert cleansed["demand"].tolist() == [100.0] * 24
+    assert adjustments["kind"].tolist() == ["market event"] * 3
+    row = adjustments.iloc[0]
+    assert (row["event_id"], row["before"], row["after"]) == ("C1", 88, 100)
+    assert row["uplift_pct"] == pytest.approx(-12)
+    assert row["reason"] == ("competitor C1 (stated -10 %): 88 against a baseline of 100 is -12 %; "
+                             "demand taken as the baseline 100")
+
+
+def test_a_launch_event_leaves_the_history_alone():
+    events = pd.DataFrame([{"event_id": "L1", "type": "launch", "family": "tools", "sku": "A",
+                            "start_month": "2024-01", "end_month": "2024-03", "uplift_pct": 0}])
+    assert cleanse_history(history(NOISY), events, ITEMS)[1].empty
+
+
 def test_promotion_of_another_sku_leaves_the_series_alone():
     ordered = [100.0] * 24
     ordered[9] = 150
     events = pd.DataFrame([{"event_id": "P2", "type": "promotion", "family": "tools", "sku": "B",
                             "start_month": "2024-10", "end_month": "2024-10", "uplift_pct": 50}])
-    _, adjustments = cleanse_history(history(ordered), events, ITEMS)
-    assert adjustments["kind"].tolist() == ["outlier"]  # unexplained, so it is only capped
+    cleansed, adjustments = cleanse_history(history(ordered), events, ITEMS)
+    assert adjustments["kind"].tolist() == ["outlier"]  # unexplained: an outlier, at its expected value
+    assert demand_in(cleansed, "2024-10") == 100
 
 
-def test_outlier_spike_is_winsorised():
+def test_a_tenfold_spike_comes_back_to_the_level():
+    ordered = [100.0] * 24
+    ordered[9] = 1000  # 2024-10
+    cleansed, adjustments = cleanse_history(history(ordered), NO_EVENTS, ITEMS)
+    (row,) = adjustments.itertuples()
+    assert (row.kind, row.month, row.before, row.after) == ("outlier", "2024-10", 1000, 100)
+    assert cleansed["demand"].tolist() == [100.0] * 24  # none of the spike is left
+    assert row.reason == ("demand 1,000 is more than 3.5 robust deviations above the months around it "
+                          "(median 100): taken as the expected 100")
+
+
+def test_outlier_spike_in_a_seasonal_family_is_replaced_by_its_expected_value():
     # Three years of A in a family with two more steady sellers, so the family's seasonality
     # is measured on enough series to tell a one-off spike from a season.
     months = month_range("2023-01", 36)
@@ -86,8 +175,10 @@ def test_outlier_spike_is_winsorised():
     cleansed, adjustments = cleanse_history(frame, NO_EVENTS, ITEMS)
     (row,) = adjustments.itertuples()
     assert (row.kind, row.month, row.before) == ("outlier", "2025-03", 400)
-    # Neighbours' median is about 100 and their robust spread about 8, so the cap is near 130.
-    assert 110 < row.after < 160
+    # The neighbours 2024-12 .. 2025-02 and 2025-04 .. 2025-06 average (105 + 100 + 108 + 104 +
+    # 97 + 110) / 6 = 104; the family's seasonal factors are within a few percent of 1. The old
+    # cap at the bound left about 130, a tenth of the spike.
+    assert 98 < row.after < 110
     assert demand_in(cleansed, "2025-03") == pytest.approx(row.after)
     assert "above" in row.reason and "3.5 robust deviations" in row.reason
 
@@ -106,14 +197,45 @@ def test_zeros_of_an_intermittent_series_are_never_outliers():
     assert cleansed["demand"].tolist() == lumps
 
 
-def test_missing_month_is_filled_with_zero_and_recorded():
-    full = history(NOISY)
-    cleansed, adjustments = cleanse_history(full[full["month"] != "2024-04"], NO_EVENTS, ITEMS)
+def test_a_tenfold_lump_of_an_intermittent_series_comes_back_to_the_other_lumps():
+    lumps = [0, 0, 90, 0, 0, 0, 120, 0, 80, 0, 0, 100] * 2
+    lumps[11] = 1000  # 2024-12
+    cleansed, adjustments = cleanse_history(history(lumps), NO_EVENTS, ITEMS)
+    (row,) = adjustments.itertuples()
+    # In logs the lumps' median is log √(90 · 100) and their robust deviation 1.4826 · 0.1705
+    # (MAD of |log(lump / 94.9)|), so the bound is 94.9 · e^(3.5 · 0.253) = 230: only 1,000 is
+    # beyond it. It becomes the mean of the other lumps, (90 + 120 + 80 + 90 + 120 + 80 + 100) / 7.
+    assert (row.kind, row.month, row.before) == ("outlier", "2024-12", 1000)
+    assert row.after == pytest.approx(680 / 7) and "its other lumps (median 94.9)" in row.reason
+    assert (cleansed["demand"] == 0).sum() == 16  # every zero stays
+
+
+def test_the_skewed_lumps_of_a_slow_mover_are_left_alone():
+    # Lumps of 2 to 20 units, as a slow mover orders. In units, 20 is 14.5 above the median 5.5,
+    # more than 3.5 robust deviations (3.7 each); in logs it is 1.3 above, within 3.5 · 0.73.
+    lumps = [0, 2, 0, 5, 0, 8, 0, 3, 0, 20, 0, 4, 0, 6, 0, 12] + [0] * 8
+    assert cleanse_history(history(lumps), NO_EVENTS, ITEMS)[1].empty
+
+
+def test_missing_month_is_estimated_and_recorded():
+    flat = history([100.0] * 24)
+    cleansed, adjustments = cleanse_history(flat[flat["month"] != "2024-04"], NO_EVENTS, ITEMS)
     assert len(cleansed) == 24
     gap = cleansed[cleansed["month"] == "2024-04"].iloc[0]
-    assert gap["demand"] == 0 and np.isnan(gap["ordered_qty"])
+    assert gap["demand"] == 100 and np.isnan(gap["ordered_qty"])
     (row,) = adjustments.itertuples()
-    assert (row.kind, row.month, row.after) == ("gap", "2024-04", 0) and np.isnan(row.before)
+    assert (row.kind, row.month, row.after) == ("gap", "2024-04", 100) and np.isnan(row.before)
+    assert row.reason == ("no row for this month inside the series: demand unknown, estimated at 100 "
+                          "from the nearest months")
+
+
+def test_missing_months_are_estimated_from_the_nearest_trusted_months():
+    full = history(NOISY)
+    cleansed, adjustments = cleanse_history(full[~full["month"].isin(["2024-04", "2024-05"])], NO_EVENTS, ITEMS)
+    # 2024-04: 2024-01 .. 2024-03 and 2024-06 .. 2024-07 (2024-05 is missing too):
+    # (100 + 108 + 93 + 110 + 91) / 5.
+    assert demand_in(cleansed, "2024-04") == pytest.approx(502 / 5)
+    assert adjustments["kind"].tolist() == ["gap", "gap"]
 
 
 def test_seasonal_peak_is_not_an_outlier():

@@ -1,30 +1,37 @@
 """Demand history cleansing: from what was ordered and shipped to the baseline demand to forecast.
 
 A forecast is only as good as the history it learns from. Shipments understate demand when
-stock ran out, promotions inflate it, and data errors add spikes. `cleanse_history` turns raw
+stock ran out, promotions inflate it, data errors add spikes, and a missing month or a month
+without orders after a stockout says nothing about demand at all. `cleanse_history` turns raw
 SKU × DC × month rows into an estimate of the true baseline demand (units per month) and lists
-every change it made with a reason a planner can check. Its four rules run in this order:
+every change it made with a reason a planner can check. Where a month cannot be trusted it is
+replaced by its *expected value*: the mean of the nearest trusted months of the same series
+(±3 months, widened until one is found), after removing the family's seasonal pattern, times
+the month's seasonal factor (see `censoring`). The rules:
 
-1. **Gaps.** A month missing inside a series (between its first and last month) gets 0 demand:
-   no orders recorded means no demand.
-2. **Stockouts.** Demand starts from shipments. Where fewer units shipped than were ordered,
-   demand is taken as the orders, the unconstrained signal. Orders can be cut too (a month with
-   0 ordered and 0 shipped right after a stockout may be customers who did not bother); the
-   tool does not invent demand for such months: they stay 0, and no later rule raises a zero.
-3. **Promotions.** Months covered by a past promotion event (for its SKU, or for every SKU of
-   its family when it names none) are brought back to a local baseline: the median of the
-   same series' non-promotion months within ±3 months, after removing the family's seasonal
-   pattern (measured on months no market event moved, see `family_seasonality`). The ratio
-   of the month to that baseline is the estimated uplift, reported next to the event's
-   stated `uplift_pct`. A promotion month that came in below its baseline is raised to it
-   too (the baseline is the best estimate either way), except a month with no demand at all.
-   Lumpy intermittent series are left alone: a promotion cannot be told from their lumps.
-4. **Outliers.** What is left is compared, after removing seasonality, with the median of its
-   neighbours (±3 months, the month itself left out so that it cannot hide); a month further
-   than k robust standard deviations (1.4826 · MAD of the residuals, at least one unit;
-   k = 3.5 by default) is winsorised to that bound. In an intermittent series the non-zero
-   lumps are compared with their own median instead, and zeros are never outliers in any
-   series.
+1. **Stockouts.** Demand starts from shipments. Where fewer units shipped than were ordered,
+   demand is taken as the orders, the unconstrained signal.
+2. **Censored months.** A month missing inside a series (between its first and last month),
+   and a month with no orders right after a stockout (customers who found no stock may not
+   have ordered), are censored: demand unknown, estimated as the expected value. Only a lone
+   zero counts: when the next month has no orders either, demand may have stopped, and those
+   months are only tested as outliers (rule 4), like any other.
+3. **Promotions and other market events.** Months covered by a past market event other than a
+   launch (a promotion or a competitor's move; for its SKU, or for every SKU of its family
+   when it names none) are brought back to their expected value from the months no event
+   covered, as the sales-input layer applies every event again to the forecast. The ratio of
+   the month to it is the estimated uplift, reported next to the event's stated `uplift_pct`.
+   A month below its baseline is raised to it (a competitor's month) and one above it lowered
+   (a promotion's), except a month with no demand at all, which is tested like any other
+   month (rule 4).
+4. **Outliers.** A month more than k robust standard deviations (k = 3.5 by default) from the
+   months before it and from the months after it, zeros included, is replaced by its expected
+   value, not capped at the bound, so that none of a spike stays in the baseline.
+
+Slow movers keep their zeros: in a series with more than 30 % of its months without demand a
+zero is the most likely month, so a missing month is a zero, a zero after a stockout stays a
+zero, market events cannot be told from lumps, and only a lump far above the others (in logs:
+lump sizes are skewed) is an outlier.
 
 `analog_forecast_profile` gives launches with short history a forecast shape borrowed from
 earlier launches in the same family.
@@ -34,9 +41,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 from scipy.stats import trim_mean
 
+from sop.tools.forecasting.censoring import (
+    expected_level,
+    is_intermittent,
+    lump_outliers,
+    outliers,
+    zeros_after_stockouts,
+)
 from sop.tools.periods import add_months, month_number, month_range
 
 OUTLIER_K = 3.5
@@ -44,15 +57,12 @@ WINDOW = 3  # months either side for local baselines and rolling medians
 SEASON = 12  # months in a seasonal cycle
 MIN_RATIOS = 3  # series × years behind a calendar month's seasonal factor
 TRIM = 0.2  # share of ratios cut at each end before averaging them into a seasonal factor
-INTERMITTENT_ZERO_SHARE = 0.3  # a series with more zero months than this is intermittent
-MAD_TO_SD = 1.4826  # MAD of normal noise times this estimates its standard deviation
-MIN_SCALE = 1.0  # units: integer noise of slow movers is never an outlier
 SHORT_HISTORY_MONTHS = 12
 
 KEYS = ["sku", "dc", "month"]
 CLEANSED_COLUMNS = [*KEYS, "demand", "ordered_qty", "shipped_qty"]
 ADJUSTMENT_COLUMNS = [*KEYS, "kind", "before", "after", "uplift_pct", "event_id", "reason"]
-KIND_ORDER = ["gap", "stockout", "promotion", "outlier"]
+KIND_ORDER = ["gap", "stockout", "censored", "promotion", "market event", "outlier"]
 FORECAST_COLUMNS = ["sku", "dc", "month", "yhat"]
 
 
@@ -71,33 +81,28 @@ def _adjustment(series_key: tuple[str, str], month: str, kind: str, before: floa
                 uplift_pct=uplift_pct, event_id=event_id, reason=reason)
 
 
-# --- rules 1 and 2: gaps and stockouts, on the whole frame ----------------------------------
+# --- rows: gaps, stockouts and events, on the whole frame -------------------------------------
 
 
-def fill_gaps(history: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
-    """Add the months missing between each series' first and last month, with 0 demand.
-
-    The raw columns of an added month stay empty (NaN): nothing was recorded.
-    """
-    rows, adjustments = [], []
+def fill_gaps(history: pd.DataFrame) -> pd.DataFrame:
+    """The raw rows with a row added for every month missing between a series' first and last
+    month; its raw columns stay empty (NaN): nothing was recorded."""
+    rows = []
     for key, series in history.groupby(["sku", "dc"], sort=True):
         first, last = series["month"].min(), series["month"].max()
-        months = month_range(first, month_number(last) - month_number(first) + 1)
         present = set(series["month"])
-        for month in months:
-            if month not in present:
-                rows.append(dict(sku=key[0], dc=key[1], month=month, ordered_qty=np.nan, shipped_qty=np.nan))
-                adjustments.append(_adjustment(
-                    key, month, "gap", np.nan, 0.0,
-                    "no row for this month inside the series: no orders recorded, demand taken as 0"))
+        rows += [dict(sku=key[0], dc=key[1], month=month, ordered_qty=np.nan, shipped_qty=np.nan)
+                 for month in month_range(first, month_number(last) - month_number(first) + 1)
+                 if month not in present]
     raw = history[[*KEYS, "ordered_qty", "shipped_qty"]]
     full = pd.concat([raw, pd.DataFrame(rows, columns=raw.columns)], ignore_index=True) if rows else raw.copy()
-    return full.sort_values(KEYS, ignore_index=True), adjustments
+    return full.sort_values(KEYS, ignore_index=True)
 
 
 def correct_stockouts(frame: pd.DataFrame) -> tuple[pd.Series, list[dict]]:
-    """Demand per row in units: shipments, or the orders where stock ran short of them."""
-    demand = frame["shipped_qty"].fillna(0.0).astype(float)
+    """Demand per row in units (NaN where no row was recorded): shipments, or the orders where
+    stock ran short of them."""
+    demand = frame["shipped_qty"].astype(float)
     short = frame["shipped_qty"] < frame["ordered_qty"]
     adjustments = [
         _adjustment((r.sku, r.dc), r.month, "stockout", r.shipped_qty, r.ordered_qty,
@@ -111,9 +116,10 @@ def correct_stockouts(frame: pd.DataFrame) -> tuple[pd.Series, list[dict]]:
 
 def event_cover(frame: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
                 types: tuple[str, ...] = ("promotion",)) -> pd.DataFrame:
-    """Per row of `frame`: the events of `types` covering it (ids joined by '+', '' if none) and
-    their combined stated uplift in percent (overlapping uplifts multiply, as in consensus)."""
-    event_ids = pd.Series("", index=frame.index)
+    """Per row of `frame`: the events of `types` covering it (ids and their types joined by '+',
+    '' if none) and their combined stated uplift in percent (overlapping uplifts multiply, as in
+    consensus)."""
+    event_ids, event_types = pd.Series("", index=frame.index), pd.Series("", index=frame.index)
     factor = pd.Series(1.0, index=frame.index)
     family = frame["sku"].map(families)
     for ev in events[events["type"].isin(types)].itertuples(index=False):
@@ -121,16 +127,13 @@ def event_cover(frame: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
         target = frame["sku"] == ev.sku if isinstance(ev.sku, str) and ev.sku else family == ev.family
         hit = in_window & target
         event_ids[hit] = (event_ids[hit] + "+" + ev.event_id).str.lstrip("+")
+        event_types[hit] = (event_types[hit] + "+" + ev.type).str.lstrip("+")
         factor[hit] *= 1.0 + ev.uplift_pct / 100.0
-    return pd.DataFrame({"event_id": event_ids, "stated_uplift_pct": (factor - 1.0) * 100.0})
+    return pd.DataFrame({"event_id": event_ids, "event_type": event_types,
+                         "stated_uplift_pct": (factor - 1.0) * 100.0})
 
 
-# --- rules 3 and 4: promotions and outliers, one series at a time ----------------------------
-
-
-def is_intermittent(demand: np.ndarray) -> bool:
-    """More than 30 % of months without demand: the series sells in lumps."""
-    return bool(np.mean(demand == 0) > INTERMITTENT_ZERO_SHARE)
+# --- seasonality, pooled over a family -------------------------------------------------------
 
 
 def ratio_to_trend(demand: np.ndarray, cover: pd.DataFrame) -> np.ndarray:
@@ -187,76 +190,78 @@ def _fill_calendar(factors: np.ndarray) -> np.ndarray:
     return filled / filled.mean()
 
 
-def remove_promotions(months: list[str], demand: np.ndarray, season: np.ndarray, promo: pd.DataFrame,
-                      series_key: tuple[str, str], window: int) -> tuple[np.ndarray, list[dict]]:
-    """Replace each promotion month by its local baseline (units); zero months stay zero."""
-    out = demand.copy()
-    adjustments: list[dict] = []
-    if is_intermittent(demand):
-        return out, adjustments
-    covered = (promo["event_id"] != "").to_numpy()
-    level = np.divide(demand, season, out=np.zeros_like(demand), where=season > 0)
-    for i in np.flatnonzero(covered).tolist():
-        lo, hi = max(0, i - window), min(len(demand), i + window + 1)
-        neighbours = [j for j in range(lo, hi) if not covered[j]]
-        if not neighbours:
-            continue
-        baseline = float(np.median(level[neighbours]) * season[i])
-        if baseline == 0 or demand[i] == 0:
-            continue
-        uplift = (demand[i] / baseline - 1.0) * 100.0
-        event_id, stated = promo["event_id"].iloc[i], promo["stated_uplift_pct"].iloc[i]
-        adjustments.append(_adjustment(
-            series_key, months[i], "promotion", float(demand[i]), baseline,
-            f"promotion {event_id} (stated {_percent(stated)}): {_units(demand[i])} against a "
-            f"baseline of {_units(baseline)} is {_percent(uplift)}; demand taken as the baseline "
-            f"{_units(baseline)}",
-            uplift_pct=uplift, event_id=event_id))
-        out[i] = baseline
-    return out, adjustments
+# --- one series: censored months, promotions and outliers --------------------------------------
 
 
-def outlier_bounds(level: np.ndarray, intermittent: bool, window: int,
-                   k: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(reference, lower, upper) per month, in deseasonalised units.
+def censored_rows(frame: pd.DataFrame, short: pd.Series) -> pd.Series:
+    """Rows whose demand is unknown (rule 2): gaps, and zeros right after a stockout, in series
+    that do not sell in lumps. `frame` holds sku, dc and demand (NaN at gaps), sorted by month."""
+    censored = pd.Series(False, index=frame.index)
+    for idx in frame.groupby(["sku", "dc"], sort=False).groups.values():
+        demand = frame.loc[idx, "demand"].to_numpy(dtype=float)
+        if not is_intermittent(demand):
+            censored[idx] = np.isnan(demand) | zeros_after_stockouts(demand, short[idx].to_numpy())
+    return censored
 
-    Regular series: the median of the ±`window` neighbours, ± k robust standard deviations of
-    the residuals. Intermittent series: the median of the non-zero lumps, ± k robust deviations
-    of the lumps.
+
+def cleanse_series(series: pd.DataFrame, key: tuple[str, str], window: int, k: float) -> tuple[np.ndarray, list[dict]]:
+    """One SKU × DC's baseline demand (units) and the changes rules 2-4 made to it.
+
+    `series`, one row per month in order: month, demand (stockouts corrected; NaN where
+    censored), gap (True where no row was recorded), season (the seasonal factor), event_id,
+    event_type and stated_uplift_pct of the past market events covering the month (from
+    `event_cover`, launches left out).
     """
+    months, gap = series["month"].tolist(), series["gap"].to_numpy()
+    demand, season = series["demand"].to_numpy(dtype=float), series["season"].to_numpy(dtype=float)
+    intermittent, censored = is_intermittent(demand), np.isnan(demand)
+    out = np.nan_to_num(demand)
+    promoted = (series["event_id"] != "").to_numpy() & (out > 0) & (not intermittent)
+    level = np.divide(demand, season, out=demand.copy(), where=season > 0)
+    usable = ~censored & ~promoted
+    outlier, reference = (lump_outliers if intermittent else outliers)(level, usable, window, k)
+    trusted = usable & ~outlier
     if intermittent:
-        lumps = level[level > 0]
-        reference = np.full(len(level), np.median(lumps))
-        residual = lumps - reference[0]
+        lumps = level[trusted & (level > 0)]
+        expected = np.full(len(level), lumps.mean() if lumps.size else np.nan) * season
     else:
-        padded = np.pad(level, window, constant_values=np.nan)
-        neighbours = np.delete(sliding_window_view(padded, 2 * window + 1), window, axis=1)
-        reference = np.nanmedian(neighbours, axis=1)
-        residual = level - reference
-    scale = max(MAD_TO_SD * float(np.median(np.abs(residual - np.median(residual)))), MIN_SCALE)
-    return reference, reference - k * scale, reference + k * scale
-
-
-def winsorise_outliers(months: list[str], demand: np.ndarray, season: np.ndarray, series_key: tuple[str, str],
-                       window: int, k: float) -> tuple[np.ndarray, list[dict]]:
-    """Cap non-zero months beyond the robust bounds at the bound (units)."""
-    out = demand.copy()
-    adjustments: list[dict] = []
-    intermittent = is_intermittent(demand)
-    level = np.divide(demand, season, out=np.zeros_like(demand), where=season > 0)
-    if np.count_nonzero(level) < 2 * window + 1:
-        return out, adjustments
-    reference, lower, upper = outlier_bounds(level, intermittent, window, k)
-    for i in np.flatnonzero((level > 0) & ((level > upper) | (level < lower))):
-        capped = float(np.clip(level[i], max(lower[i], 0.0), upper[i]) * season[i])
-        side = "above" if level[i] > upper[i] else "below"
-        adjustments.append(_adjustment(
-            series_key, months[i], "outlier", float(demand[i]), capped,
-            f"demand {_units(demand[i])} is more than {k:g} robust deviations {side} the expected "
-            f"{_units(reference[i] * season[i])}: capped at {_units(capped)}"))
-        out[i] = capped
+        expected = expected_level(level, trusted, window) * season
+    adjustments = []
+    for i in np.flatnonzero(gap | censored | promoted | outlier).tolist():
+        estimate, before = float(expected[i]), float(demand[i])
+        if not censored[i] and gap[i]:
+            adjustments.append(_adjustment(key, months[i], "gap", np.nan, 0.0,
+                                           "no row for this month in a series that sells in lumps: taken as 0, "
+                                           "its most common month"))
+            continue
+        if np.isnan(estimate) or (promoted[i] and estimate == 0):  # nothing trusted to estimate from
+            if not censored[i]:
+                continue  # the month keeps its demand
+            estimate = 0.0
+        if censored[i]:
+            cause = ("no row for this month inside the series" if gap[i]
+                     else f"no orders right after the stockout of {months[i - 1]}")
+            adjustments.append(_adjustment(
+                key, months[i], "gap" if gap[i] else "censored", np.nan if gap[i] else 0.0, estimate,
+                f"{cause}: demand unknown, estimated at {_units(estimate)} from the nearest months"))
+        elif promoted[i]:
+            uplift = (before / estimate - 1.0) * 100.0
+            event_id, stated = series["event_id"].iloc[i], series["stated_uplift_pct"].iloc[i]
+            kind = series["event_type"].iloc[i]
+            adjustments.append(_adjustment(
+                key, months[i], "promotion" if "promotion" in kind else "market event", before, estimate,
+                f"{kind} {event_id} (stated {_percent(stated)}): {_units(before)} against a "
+                f"baseline of {_units(estimate)} is {_percent(uplift)}; demand taken as the baseline "
+                f"{_units(estimate)}", uplift_pct=uplift, event_id=event_id))
+        else:
+            side = "above" if level[i] > reference[i] else "below"
+            others = "its other lumps" if intermittent else "the months around it"
+            adjustments.append(_adjustment(
+                key, months[i], "outlier", before, estimate,
+                f"demand {_units(before)} is more than {k:g} robust deviations {side} {others} "
+                f"(median {_units(reference[i] * season[i])}): taken as the expected {_units(estimate)}"))
+        out[i] = estimate
     return out, adjustments
-
 
 # --- the whole history ------------------------------------------------------------------------
 
@@ -271,28 +276,26 @@ def cleanse_history(history: pd.DataFrame, events: pd.DataFrame, items: pd.DataF
 
     Returns (cleansed, adjustments). cleansed: sku, dc, month, demand (units), ordered_qty,
     shipped_qty. adjustments, one row per change: sku, dc, month, kind ('gap', 'stockout',
-    'promotion' or 'outlier'), before and after (units of demand; before is NaN for a gap),
-    uplift_pct (estimated, promotions only), event_id (promotions only), reason.
+    'censored', 'promotion', 'market event' or 'outlier'), before and after (units of demand;
+    before is NaN for a gap), uplift_pct and event_id (market events only), reason.
     """
     families = items.set_index("sku")["family"]
     unknown = sorted(set(history["sku"]) - set(families.index))
     if unknown:
         raise ValueError(f"demand history names SKUs {unknown[:5]} that are not in the item master (items.csv)")
-    frame, adjustments = fill_gaps(history)
-    demand, stockouts = correct_stockouts(frame)
-    adjustments += stockouts
-    frame["demand"] = demand
-    promo = event_cover(frame, events, families)
+    frame = fill_gaps(history)
+    frame["gap"] = frame["ordered_qty"].isna()
+    frame["demand"], adjustments = correct_stockouts(frame)
+    censored = censored_rows(frame, frame["shipped_qty"] < frame["ordered_qty"])
+    frame.loc[frame["gap"] & ~censored, "demand"] = 0.0  # a slow mover's missing month
+    frame.loc[censored, "demand"] = np.nan
     every_event = event_cover(frame, events, families, types=tuple(events["type"].unique()))
-    seasonality = family_seasonality(frame, frame["sku"].map(families), every_event)
+    frame["season"] = family_seasonality(frame, frame["sku"].map(families), every_event)
+    moving = tuple(set(events["type"]) - {"launch"})  # a launch follows its launch curve instead
+    frame[["event_id", "event_type", "stated_uplift_pct"]] = event_cover(frame, events, families, moving)
     for key, idx in frame.groupby(["sku", "dc"], sort=False).groups.items():
-        months = frame.loc[idx, "month"].tolist()
-        series = frame.loc[idx, "demand"].to_numpy(dtype=float)
-        season = seasonality.loc[idx].to_numpy()
-        series, promotions = remove_promotions(months, series, season, promo.loc[idx], key, window)
-        series, outliers = winsorise_outliers(months, series, season, key, window, outlier_k)
-        frame.loc[idx, "demand"] = series
-        adjustments += promotions + outliers
+        frame.loc[idx, "demand"], changes = cleanse_series(frame.loc[idx], key, window, outlier_k)
+        adjustments += changes
     return frame[CLEANSED_COLUMNS], _adjustment_frame(adjustments)
 
 
