@@ -6,6 +6,7 @@ No node or tool reads `os.environ`; they receive a `Settings` (ARCHITECTURE.md r
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -29,6 +30,10 @@ class Settings(BaseSettings):
         description="retries of a model call after a 429, a 5xx, a timeout or a lost connection",
     )
     horizon_months: int = Field(18, alias="SOP_HORIZON", ge=3, le=36)
+    reconciliation: Literal["mint_shrink", "ols", "bottom_up"] = Field(
+        "mint_shrink", alias="SOP_RECONCILIATION",
+        description="how week 1 makes the hierarchy add up; the default won bench/forecast_hierarchy.py",
+    )
     holding_rate: float = Field(0.25, alias="SOP_HOLDING_RATE", gt=0, description="per year, of unit cost")
     ordering_cost: float = Field(150.0, alias="SOP_ORDERING_COST", ge=0, description="per order")
     unmet_penalty_factor: float = Field(

@@ -5,10 +5,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 
 from sop.tools.forecasting.hierarchy import (
     METHODS,
     aggregate,
+    coherent_bottom,
     hierarchy_nodes,
     reconcile,
     shrunk_covariance,
@@ -174,8 +176,105 @@ def test_summing_matrix_maps_bottom_series_to_their_ancestors():
 def test_shrinkage_pulls_noisy_correlations_towards_the_diagonal():
     rng = np.random.default_rng(0)
     residuals = rng.normal(size=(6, 4))  # independent: every sample correlation is noise
-    sample = residuals.T @ residuals / 6
+    sample = np.cov(residuals.T)  # centred, n − 1
     shrunk = shrunk_covariance(residuals)
     off = ~np.eye(4, dtype=bool)
     np.testing.assert_allclose(np.diag(shrunk), np.diag(sample))
     assert np.abs(shrunk[off]).sum() < np.abs(sample[off]).sum()
+
+
+def test_shrunk_covariance_is_hierarchicalforecasts_schafer_strimmer():
+    from hierarchicalforecast.methods import MinTrace
+
+    rng = np.random.default_rng(1)
+    S = np.array([[1, 1, 1], [1, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1.0]])
+    residuals = rng.normal(size=(10, 6)) * [5, 3, 2, 1, 1, 2] + rng.normal(size=(10, 1))  # correlated
+    fitted = rng.normal(size=(6, 10))
+    _, W = MinTrace("mint_shrink", mint_shr_ridge=0.0)._get_PW_matrices(
+        S=S, y_hat=np.zeros((6, 1)), y_insample=fitted + residuals.T, y_hat_insample=fitted)
+    np.testing.assert_allclose(shrunk_covariance(residuals), W, rtol=1e-9, atol=1e-12)
+
+
+def test_mint_shrink_and_ols_agree_with_hierarchicalforecast():
+    from hierarchicalforecast.methods import MinTrace
+
+    families = pd.Series({"A": "tools", "B": "tools", "C": "garden"})
+    nodes = hierarchy_nodes(["A/D1", "A/D2", "B/D1", "C/D1", "C/D2"], families)
+    S = summing_matrix(nodes, families).toarray()
+    rng = np.random.default_rng(5)
+    coherent = S @ rng.uniform(50, 150, size=(5, 2))
+    base = coherent * rng.uniform(0.9, 1.1, size=coherent.shape)  # incoherent, far from zero
+    forecasts = nodes.merge(pd.DataFrame({"month": MONTHS[:2]}), how="cross")
+    forecasts["yhat"] = base.ravel()
+    errors = rng.normal(size=(len(nodes), 9)) * rng.uniform(1, 20, size=(len(nodes), 1))
+    past = [f"2025-{m:02d}" for m in range(1, 10)]
+    residuals = nodes.merge(pd.DataFrame({"month": past}), how="cross").assign(residual=errors.ravel())
+    fitted = rng.uniform(50, 150, size=errors.shape)
+    for method in ("mint_shrink", "ols"):
+        expected = MinTrace(method, mint_shr_ridge=0.0).fit_predict(
+            S=S, y_hat=base, y_insample=fitted + errors, y_hat_insample=fitted)["mean"]
+        ours = reconcile(forecasts, families, method, residuals=residuals)
+        np.testing.assert_allclose(ours["yhat"].to_numpy().reshape(base.shape), expected, rtol=1e-5)
+
+
+def test_mint_with_identity_weights_is_ols():
+    nodes = hierarchy_nodes(["A/D1", "A/D2", "B/D1", "C/D1"], FAMILIES)
+    S = summing_matrix(nodes, FAMILIES)
+    base = np.random.default_rng(4).uniform(0, 100, size=(S.shape[0], 3))
+    np.testing.assert_allclose(coherent_bottom(S, base, np.eye(S.shape[0])), coherent_bottom(S, base), rtol=1e-5)
+
+
+def test_mint_shrink_splits_a_two_child_discrepancy_by_hand():
+    # total = c1 + c2 with base forecasts 100, 40, 50: the sum misses the total by d = 10.
+    # Residual columns are orthogonal (Hadamard), so every sample correlation is 0, λ = 1 and
+    # W = diag(8/3, 4/3, 4/3). A diagonal W moves each node by its share of Σ w: the total down
+    # by d·2/4 and each child up by d·1/4, i.e. 95 = 42.5 + 52.5.
+    S = sparse.csr_matrix(np.array([[1, 1], [1, 0], [0, 1.0]]))
+    hadamard = np.array([[1, 1, 1], [-1, 1, -1], [1, -1, -1], [-1, -1, 1.0]])
+    residuals = hadamard * [np.sqrt(2), 1, 1]
+    W = shrunk_covariance(residuals)
+    np.testing.assert_allclose(W, np.diag([8 / 3, 4 / 3, 4 / 3]), atol=1e-12)
+    bottom = coherent_bottom(S, np.array([[100.0], [40.0], [50.0]]), W)
+    np.testing.assert_allclose(bottom.ravel(), [42.5, 52.5], rtol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(hierarchies(), st.randoms(use_true_random=False))
+def test_mint_adds_up_when_nodes_have_residuals_for_different_months(case, random):
+    # Launches have fewer backtest months than established nodes; some have none at all.
+    forecasts, residuals, families = case
+    kept = residuals.sample(frac=random.uniform(0.3, 1.0), random_state=random.randrange(2**32))
+    if kept.groupby(["level", "key"]).size().max() < 2:
+        kept = residuals
+    result = reconcile(forecasts, families, "mint_shrink", residuals=kept)
+    check = children_sums(result, families)
+    np.testing.assert_allclose(check["own"], check["children"], atol=1e-6)
+    assert (result["yhat"] >= 0).all()
+
+
+def test_partial_residuals_keep_each_nodes_own_variance():
+    rng = np.random.default_rng(2)
+    residuals = rng.normal(size=(12, 4)) * [5, 3, 2, 1]
+    residuals[:7, 3] = np.nan  # a launch: five backtest months
+    partial = np.append(residuals, np.full((12, 1), np.nan), axis=1)
+    partial[-1, 4] = 4.0  # one month only: no variance estimate
+    W = shrunk_covariance(partial)
+    np.testing.assert_allclose(np.diag(W)[:4], np.nanvar(residuals, axis=0, ddof=1))
+    assert W[4, 4] == pytest.approx(np.nanvar(residuals, axis=0, ddof=1).max())
+    assert (W[4, :4] == 0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 0.8))
+def test_w_from_partial_residuals_is_positive_semi_definite_and_p_is_unbiased(seed, missing):
+    # Nodes with different backtest months must still give a covariance (no negative variance of
+    # any combination of nodes), and forecasts that add up come back unchanged (P·S = I).
+    rng = np.random.default_rng(seed)
+    residuals = rng.normal(size=(8, 6)) * rng.uniform(0.1, 10, size=6) + rng.normal(size=(8, 1))
+    residuals[rng.random(residuals.shape) < missing] = np.nan
+    residuals[:2, 0] = rng.normal(size=2)  # one node keeps two months, so W is defined
+    W = shrunk_covariance(residuals)
+    assert np.linalg.eigvalsh(W).min() >= -1e-9 * np.abs(W).max()
+    S = sparse.csr_matrix(np.array([[1, 1, 1], [1, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0], [0, 0, 1.0]]))
+    bottom = rng.uniform(0, 100, size=(3, 2))
+    np.testing.assert_allclose(coherent_bottom(S, S @ bottom, W), bottom, rtol=1e-8)

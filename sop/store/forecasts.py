@@ -18,8 +18,20 @@ def consensus_proposal(store: Store, cycle_id: str) -> pd.DataFrame:
     return layer.assign(qty=apply_overrides(layer, overrides, families(store)))
 
 
+def node_backtests(store: Store, cycle_id: str) -> pd.DataFrame:
+    """The total's and each family's honest backtest WAPE (Σ|error| / Σ actual over the backtest
+    months) of the statistical model at that node, beside its benchmark of record's at the same
+    points: where the statistical forecast beats the benchmark."""
+    return store.query(
+        "SELECT level, key, model, points, mae / NULLIF(mean_actual, 0) AS backtest_wape, benchmark, "
+        "benchmark_mae / NULLIF(mean_actual, 0) AS benchmark_wape, mae < benchmark_mae AS beats_benchmark "
+        "FROM backtests WHERE cycle_id = ? AND level IN ('total', 'family') "
+        "ORDER BY level = 'family', key", [cycle_id])
+
+
 def consensus_view(store: Store, cycle_id: str) -> dict:
-    """What the consensus gate shows: the layers side by side by family, scenarios and accuracy."""
+    """What the consensus gate shows: the layers side by side by family, scenarios, each node's
+    backtest against its benchmark, and accuracy."""
     layers = store.query(
         "SELECT f.layer, i.family, SUM(f.qty) AS units FROM forecast_layers f JOIN items i USING (sku) "
         "WHERE f.cycle_id = ? GROUP BY 1, 2", [cycle_id])
@@ -36,6 +48,7 @@ def consensus_view(store: Store, cycle_id: str) -> dict:
     return {
         "layers": side.reset_index().to_dict("records"),
         "scenarios": totals,
+        "backtests": node_backtests(store, cycle_id).to_dict("records"),
         "accuracy": accuracy.to_dict("records"),
         "overrides": overrides.astype(str).to_dict("records"),
     }

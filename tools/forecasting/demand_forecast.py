@@ -3,8 +3,9 @@
 Each series gets the candidates of its regime (seasonal, intermittent or short, see
 `series_forecast`), each fitted only on the months before every backtest origin. Regular
 demand gets the blend of AutoETS, DynamicOptimizedTheta, AutoCES and SeasonalNaive weighted by
-those errors; sparse and short series keep the candidate with the lowest error (RMSE for sparse
-demand). The 80 % and 95 % bands are calibrated on the same out-of-sample errors of all series
+those errors; sparse series blend the Croston family and the recent rate weighted by inverse
+backtest RMSE, and short series keep the candidate with the lowest error.
+The 80 % and 95 % bands are calibrated on the same out-of-sample errors of all series
 of a regime (`intervals`), and the backtest reports their empirical coverage. Demand cannot be
 negative, so forecasts and bands are clipped at zero.
 Series run in parallel on local cores.
@@ -15,20 +16,27 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator
 
 from sop.tools.forecasting.intervals import conformal_multiplier, covered, half_width
-from sop.tools.forecasting.series_forecast import SeriesForecast, forecast_series
+from sop.tools.forecasting.series_forecast import (
+    SeriesForecast,
+    forecast_series,
+    seasonal_regime,
+    short_regime,
+    sparse_regime,
+)
 from sop.tools.periods import MONTH_PATTERN, month_number, month_of_number
 
 MIN_POINTS = 3
 CHUNK = 250  # most series per parallel task: large enough to amortise the hand-off, small for progress
 LEVELS = (80, 95)
 SERIAL_BELOW = 40  # fewer series than this run in-process: starting workers would cost more
+BENCHMARKS = {r.name: r.benchmark for r in (seasonal_regime(12), sparse_regime(12, 36), short_regime())}
 
 
 class DemandPoint(BaseModel):
@@ -70,7 +78,8 @@ class BacktestRow(BaseModel):
     unique_id: str
     model: str
     mae: float = Field(description="units per month")
-    benchmark_mae: float = Field(description="seasonal naive (naive for short or sparse series), units per month")
+    benchmark: str = Field(description="the benchmark of record: SeasonalNaive, or Naive for short or sparse series")
+    benchmark_mae: float = Field(description="the benchmark's backtest MAE at the same points, units per month")
     error_std: float = Field(description="RMSE of backtest errors: the demand σ for safety stock")
     mean_actual: float = Field(description="mean demand over the scored months, units per month")
     points: int = Field(description="backtest forecasts scored")
@@ -83,9 +92,27 @@ class BacktestRow(BaseModel):
     reason: str = Field(description="why this model was chosen")
 
 
+class ResidualRow(BaseModel):
+    """One honest backtest error of a series at the month it forecast: what MinT weighs nodes by."""
+
+    unique_id: str
+    ds: str = Field(description="the month forecast, YYYY-MM")
+    residual: float = Field(description="actual − backtest forecast (the forecast clipped at 0), units; "
+                                        "where origins overlap, from the latest origin before the month")
+
+
 class ForecastOutput(BaseModel):
     forecast: list[ForecastRow]
     backtest: list[BacktestRow]
+    residuals: list[ResidualRow]
+
+
+class Forecasts(NamedTuple):
+    """The engine's frames, with the columns of ForecastRow, BacktestRow and ResidualRow."""
+
+    forecast: pd.DataFrame
+    backtest: pd.DataFrame
+    residuals: pd.DataFrame
 
 
 def _series_arrays(df: pd.DataFrame) -> tuple[list[str], list[np.ndarray], list[int]]:
@@ -159,6 +186,18 @@ def forecast_frame(
     by series. Series run on `n_jobs` processes (default: every core); `progress` is called with
     the number of series finished after each chunk.
     """
+    forecast, backtest, _ = forecast_frames(history, horizon, season_length, n_jobs, progress)
+    return forecast, backtest
+
+
+def forecast_frames(
+    history: pd.DataFrame,
+    horizon: int,
+    season_length: int = 12,
+    n_jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Forecasts:
+    """`forecast_frame`, and each series' honest backtest residuals by month (for reconciliation)."""
     ids, series, last = _series_arrays(history[["unique_id", "ds", "y"]])
     results = _forecast_all(series, horizon, season_length, n_jobs or os.cpu_count() or 1, progress)
     k = _multipliers(results)
@@ -175,7 +214,20 @@ def forecast_frame(
     forecast["lo_95"] = np.minimum(forecast["lo_95"], forecast["lo_80"])
     forecast["hi_95"] = np.maximum(forecast["hi_95"], forecast["hi_80"])
     backtest = pd.DataFrame([_backtest_row(uid, r, k) for uid, r in zip(ids, results)])
-    return forecast[list(ForecastRow.model_fields)], backtest
+    residuals = _residuals(ids, results, [end - len(y) + 1 for end, y in zip(last, series)])
+    return Forecasts(forecast[list(ForecastRow.model_fields)], backtest, residuals)
+
+
+def _residuals(ids: list[str], results: list[SeriesForecast], first: list[int]) -> pd.DataFrame:
+    """unique_id, ds, residual: each backtest point at its month; where origins overlap, the
+    latest origin's (the points come origin by origin, earliest first)."""
+    frame = pd.DataFrame({
+        "unique_id": np.repeat(ids, [len(r.cv_index) for r in results]),
+        "month": np.concatenate([start + r.cv_index for start, r in zip(first, results)]),
+        "residual": np.concatenate([r.cv_actual - np.clip(r.cv_actual + r.cv_error, 0.0, None) for r in results]),
+    }).drop_duplicates(["unique_id", "month"], keep="last")
+    frame.insert(1, "ds", frame.pop("month").map(month_of_number))
+    return frame.reset_index(drop=True)
 
 
 def _backtest_row(uid: str, r: SeriesForecast, k: dict[tuple[str, int], float]) -> dict:
@@ -183,12 +235,24 @@ def _backtest_row(uid: str, r: SeriesForecast, k: dict[tuple[str, int], float]) 
     inside = {lv: covered(r.cv_actual, *_band(cv_hat, half_width(cv_hat, k[r.regime, lv] * r.cv_widths, lv)))
               for lv in LEVELS}
     return {
-        "unique_id": uid, "model": r.model,
-        "mae": float(np.mean(np.abs(r.cv_error))), "benchmark_mae": r.benchmark_mae,
+        "unique_id": uid, "model": r.model, "mae": float(np.mean(np.abs(r.cv_error))),
+        "benchmark": BENCHMARKS[r.regime], "benchmark_mae": r.benchmark_mae,
         "error_std": float(np.sqrt(np.mean(r.cv_error**2))), "mean_actual": float(np.mean(r.cv_actual)),
         "points": len(r.cv_error), **{f"coverage_{lv}": float(np.mean(inside[lv])) for lv in LEVELS},
         "regime": r.regime, "demand_class": r.demand_class, "adi": r.adi, "cv2": r.cv2, "reason": r.reason,
     }
+
+
+def _series_counter(total: int, progress: Callable[[int, int], None]) -> Callable[[int], None]:
+    """Turn the engine's "n more series done" into progress(done, total)."""
+    done = 0
+
+    def advance(finished: int) -> None:
+        nonlocal done
+        done += finished
+        progress(done, total)
+
+    return advance
 
 
 def backtest_wape(backtest: pd.DataFrame, column: str = "mae") -> float:
@@ -197,11 +261,14 @@ def backtest_wape(backtest: pd.DataFrame, column: str = "mae") -> float:
     return float((backtest[column] * weights).sum() / (backtest["mean_actual"] * weights).sum())
 
 
-def forecast_demand(inp: ForecastInput) -> ForecastOutput:
-    """Registry entry point: the same forecast on a list of points."""
+def forecast_demand(inp: ForecastInput, progress: Callable[[int, int], None] | None = None) -> ForecastOutput:
+    """Registry entry point: the same forecast on a list of points; `progress(done, total)` hears
+    how many series are done after each chunk."""
     history = pd.DataFrame([p.model_dump() for p in inp.history])
-    forecast, backtest = forecast_frame(history, inp.horizon, inp.season_length)
+    count = _series_counter(history["unique_id"].nunique(), progress) if progress else None
+    forecast, backtest, residuals = forecast_frames(history, inp.horizon, inp.season_length, progress=count)
     return ForecastOutput(
         forecast=[ForecastRow(**r) for r in forecast.to_dict("records")],
         backtest=[BacktestRow(**r) for r in backtest.to_dict("records")],
+        residuals=[ResidualRow(**r) for r in residuals.to_dict("records")],
     )

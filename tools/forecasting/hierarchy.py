@@ -8,9 +8,10 @@ series) and base forecasts ŷ at every node, the coherent forecasts are S·P·ŷ
     P = (S'W⁻¹S)⁻¹ S'W⁻¹                      (Wickramasuriya, Athanasopoulos & Hyndman 2019)
 
 - `ols`: W = I, every node's base forecast trusted equally.
-- `mint_shrink`: W is the covariance of the nodes' one-step in-sample (or backtest) residuals,
-  shrunk towards its diagonal with the Schäfer–Strimmer (2005) intensity; nodes that forecast
-  well pull the result towards their own forecast.
+- `mint_shrink`: W is the covariance of the nodes' honest backtest residuals (out-of-sample
+  errors by the month forecast; see `shrunk_covariance` for nodes with fewer months), shrunk
+  towards its diagonal with the Schäfer–Strimmer (2005) intensity; nodes that forecast well
+  pull the result towards their own forecast.
 - `bottom_up`: P picks the bottom forecasts, so the result is S·b.
 
 Demand cannot be negative: bottom forecasts that reconciliation pushed below zero are set to 0
@@ -33,7 +34,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
 from scipy import sparse
 
 Level = Literal["total", "family", "sku", "sku_dc"]
@@ -110,47 +110,75 @@ def summing_matrix(nodes: pd.DataFrame, families: pd.Series) -> sparse.csr_matri
 
 
 def shrunk_covariance(residuals: np.ndarray) -> np.ndarray:
-    """Covariance of residuals (months × nodes) shrunk towards its diagonal (Schäfer–Strimmer).
+    """Covariance of residuals (months × nodes, NaN where a node has none) shrunk towards its
+    diagonal (Schäfer–Strimmer 2005).
 
-    The intensity λ = Σ Var(r_ij) / Σ r_ij² over the off-diagonal correlations r_ij, clipped to
-    [0, 1]: the noisier the estimated correlations, the more weight the diagonal gets. As in
-    MinT, residuals are taken to have mean zero.
+    W = λ·diag(Σ̂) + (1 − λ)·Σ̂, with Σ̂ the sample covariance (centred, n − 1) and the intensity
+    λ = Σ Var̂(r_ij) / Σ r_ij² over the off-diagonal correlations r_ij, clipped to [0, 1]: the
+    noisier the estimated correlations, the more weight the diagonal gets. Var̂(r_ij) is
+    n/(n − 1)³ · Σ_k (w_kij − w̄_ij)² with w_kij = x_ki·x_kj of the standardised residuals, the
+    estimator of the paper and of `hierarchicalforecast`'s MinTrace(method="mint_shrink").
+
+    Nodes need not share every month (a recent launch has fewer backtest months). Each node's
+    variance comes from its own months; a correlation sums the products over the months both
+    nodes have but scales by each node's own months, which shrinks the correlation of a pair
+    that shares few months and keeps Σ̂ positive semi-definite; Var̂(r_ij) uses the n_ij shared
+    months. A node with fewer than two months has no variance estimate: it gets the largest
+    variance of any node and no correlation, so reconciliation leans on the others.
     """
-    n = residuals.shape[0]
-    if n < 2:
-        raise ValueError(f"MinT needs residuals for at least 2 months; got {n}")
-    covariance = residuals.T @ residuals / n
-    sd = np.sqrt(np.diag(covariance))
-    sd = np.where(sd > 0, sd, 1.0)
-    correlation = covariance / np.outer(sd, sd)
-    standardised = residuals / sd
-    variance = (standardised.T**2 @ standardised**2 - (standardised.T @ standardised) ** 2 / n) / (n * (n - 1))
-    off = ~np.eye(len(sd), dtype=bool)
+    present = ~np.isnan(residuals)
+    counts = present.sum(axis=0)
+    if counts.max(initial=0) < 2:
+        raise ValueError(f"MinT needs residuals for at least 2 months; got {counts.max(initial=0)}")
+    mean = np.nansum(residuals, axis=0) / np.maximum(counts, 1)
+    centred = np.where(present, residuals - mean, 0.0)
+    gram = centred.T @ centred
+    known = counts >= 2
+    variance = np.where(known, np.diag(gram) / np.maximum(counts - 1, 1), 0.0)
+    variance[~known] = variance[known].max()
+    informative = known & (np.diag(gram) > 0)
+    scale = np.sqrt(np.where(informative, np.diag(gram), 1.0))
+    correlation = np.where(np.outer(informative, informative), gram / np.outer(scale, scale), 0.0)
+    np.fill_diagonal(correlation, 1.0)
+    shared = present.T.astype(float) @ present
+    usable = shared >= 2
+    degrees = np.where(usable, shared - 1, 1.0)
+    standardised = centred / np.sqrt(np.where(informative, variance, 1.0))
+    products = standardised.T @ standardised
+    spread_of_products = standardised.T**2 @ standardised**2 - products**2 / np.where(usable, shared, 1.0)
+    noise = np.where(usable, shared / degrees**3 * spread_of_products, 0.0)
+    off = ~np.eye(len(counts), dtype=bool) & usable & np.outer(informative, informative)
     spread = np.sum(correlation[off] ** 2)
-    intensity = float(np.clip(variance[off].sum() / spread, 0.0, 1.0)) if spread > 0 else 1.0
-    return intensity * np.diag(np.diag(covariance)) + (1 - intensity) * covariance
+    intensity = float(np.clip(noise[off].sum() / spread, 0.0, 1.0)) if spread > 0 else 1.0
+    sd = np.sqrt(variance)
+    shrunk = (1 - intensity) * np.outer(sd, sd) * correlation
+    np.fill_diagonal(shrunk, variance)
+    return shrunk
 
 
-def projection(S: sparse.csr_matrix, W: np.ndarray | None = None) -> np.ndarray:
-    """P = (S'W⁻¹S)⁻¹S'W⁻¹ (bottom series × nodes); W = None means the identity (OLS).
+def coherent_bottom(S: sparse.csr_matrix, base: np.ndarray, W: np.ndarray | None = None) -> np.ndarray:
+    """P·ŷ for base forecasts ŷ (nodes × months): the bottom series of the coherent forecasts.
 
-    Computed as the least-squares solution of the whitened system L⁻¹S·P = L⁻¹ (W = LL') by QR,
-    which is the same P without squaring the condition number as the normal equations would.
-    W gets a floor on its diagonal (see `_floored`) so that it is invertible.
+    P = (S'W⁻¹S)⁻¹S'W⁻¹ (W = None means the identity, OLS), applied in the equivalent form
+    P·ŷ = ŷ_bottom − (W·U)_bottom (U'WU)⁻¹ U'ŷ (Wickramasuriya, Athanasopoulos & Hyndman 2019,
+    eq. 10), with U' = [I  −S_upper] the coherence constraints, so U'ŷ is how far ŷ is from
+    adding up: one solve of the size of the aggregate nodes, no inverse of W, and forecasts that
+    already add up come back as they are. S must list the aggregate nodes first and end in the
+    identity over the bottom series, as `summing_matrix` builds it. W gets a floor (`_floored`).
     """
     dense = S.toarray()
-    whiten = np.eye(S.shape[0])
-    if W is not None:
-        lower = scipy.linalg.cholesky(_floored(W), lower=True)
-        dense = scipy.linalg.solve_triangular(lower, dense, lower=True)
-        whiten = scipy.linalg.solve_triangular(lower, whiten, lower=True)
-    q, r = scipy.linalg.qr(dense, mode="economic")
-    return scipy.linalg.solve_triangular(r, q.T @ whiten)
+    nodes, bottom = dense.shape
+    upper = nodes - bottom
+    if not np.array_equal(dense[upper:], np.eye(bottom)):
+        raise ValueError("the summing matrix must end in the identity over the bottom series")
+    constraints = np.hstack([np.eye(upper), -dense[:upper]])  # U': coherent forecasts satisfy U'y = 0
+    weighted = constraints.T if W is None else _floored(W) @ constraints.T  # W·U
+    return base[upper:] - weighted[upper:] @ np.linalg.solve(constraints @ weighted, constraints @ base)
 
 
 def _floored(W: np.ndarray) -> np.ndarray:
     """W plus a millionth of its mean variance on the diagonal: a node whose residuals are all
-    zero would otherwise make W singular (and claim a perfect forecast)."""
+    zero would otherwise claim a perfect forecast and make U'WU singular."""
     scale = float(np.mean(np.diag(W)))
     return W + VARIANCE_FLOOR * (scale if scale > 0 else 1.0) * np.eye(len(W))
 
@@ -174,23 +202,14 @@ def _forecast_matrix(forecasts: pd.DataFrame, nodes: pd.DataFrame, months: list[
 
 
 def _weights(method: Method, nodes: pd.DataFrame, residuals: pd.DataFrame | None) -> np.ndarray | None:
-    """W of the chosen method, or None for OLS.
-
-    MinT uses the months in which every node has a residual; a node launched recently
-    shortens that window, and shrinkage makes up for the shorter sample.
-    """
+    """W of the chosen method, or None for OLS; MinT uses every month any node has a residual."""
     if method == "ols":
         return None
     if residuals is None:
         raise ValueError("mint_shrink needs in-sample or backtest residuals (level, key, month, residual); "
                          "pass residuals=..., or use method='ols'")
     table = _table(residuals, nodes, sorted(residuals["month"].unique()), "residual")
-    complete = table.dropna(axis=1)
-    if complete.shape[1] < 2:
-        level, key = table.notna().sum(axis=1).idxmin()
-        raise ValueError(f"residuals cover every node in only {complete.shape[1]} months and MinT needs 2; "
-                         f"{level} {key!r} has the fewest. Add its residuals, or use method='ols'")
-    return shrunk_covariance(complete.to_numpy(dtype=float).T)
+    return shrunk_covariance(table.to_numpy(dtype=float).T)
 
 
 def reconcile(forecasts: pd.DataFrame, families: pd.Series, method: Method = "mint_shrink",
@@ -199,8 +218,8 @@ def reconcile(forecasts: pd.DataFrame, families: pd.Series, method: Method = "mi
 
     `forecasts`: level, key, month, yhat, and optionally interval bounds lo_80, hi_80, … . Every
     node of every month is needed, except for bottom_up, which uses only the sku_dc rows.
-    `residuals` (mint_shrink only): level, key, month, residual = actual − fitted, per node; the
-    months in which every node has one are used (at least two). `families` maps SKU to family.
+    `residuals` (mint_shrink only): level, key, month, residual = actual − forecast, per node (see
+    `shrunk_covariance` for nodes with fewer months). `families` maps SKU to family.
 
     Returns level, key, month, yhat (reconciled), yhat_base (NaN where none was given) and the
     moved bounds (see the module docstring).
@@ -216,7 +235,7 @@ def reconcile(forecasts: pd.DataFrame, families: pd.Series, method: Method = "mi
     if method == "bottom_up":
         bottom = _forecast_matrix(forecasts, nodes[bottom_rows], months)
     else:
-        bottom = projection(S, _weights(method, nodes, residuals)) @ _forecast_matrix(forecasts, nodes, months)
+        bottom = coherent_bottom(S, _forecast_matrix(forecasts, nodes, months), _weights(method, nodes, residuals))
     coherent = S @ np.clip(bottom, 0.0, None)
     result = pd.DataFrame({
         "level": np.repeat(nodes["level"].to_numpy(), len(months)),
