@@ -59,3 +59,34 @@ def test_gaps_refuse_a_plan_that_is_not_optimal():
     plan = solve_supply_plan(instance).model_copy(update={"status": "infeasible"})
     with pytest.raises(ValueError, match="need an optimal plan"):
         supply_gaps(SupplyGapsInput(instance=instance, plan=plan))
+
+
+def test_a_loaded_plant_month_says_what_one_more_hour_would_save():
+    # Demand 50, 50, 270 against 120 hours a month: 10 units of March are lost at a penalty of
+    # 100. One more March hour makes one more unit (cost 10) and saves a lost one: 100 - 10 = 90.
+    # One more February hour makes a unit there and holds it a month: 100 - 10 - 1 = 89.
+    details = {g.month: g.detail for g in _gaps(270).ranked if g.kind == "plant_hours"}
+    assert details["2027-03"] == ("100% of 120 regular + overtime hours; "
+                                  "each extra plant hour in 2027-03 would save 90.00 of plan cost")
+    assert details["2027-02"].endswith("each extra plant hour in 2027-02 would save 89.00 of plan cost")
+
+
+def test_a_binding_lane_is_worth_what_the_dearer_route_costs():
+    # Two plants make A at the same cost; the free lane from P1 carries 40 units a month, the
+    # rest of the 100 goes from P2 at 0.18 a unit. One more unit of P1's lane saves 18 ¢.
+    instance = SupplyPlanInstance.model_validate({
+        "periods": ["2027-01", "2027-02"],
+        "skus": [{"sku": "A", "holding_cost": 1.0, "unmet_penalty": 100.0, "ss_penalty": 0.0}],
+        "plants": [{"plant": p, "regular_hours": [1000] * 2, "max_overtime_hours": [0] * 2,
+                    "overtime_cost_per_hour": 50.0} for p in ("P1", "P2")],
+        "routings": [{"sku": "A", "plant": p, "hours_per_unit": 1.0, "cost_per_unit": 10.0} for p in ("P1", "P2")],
+        "dcs": [{"dc": "D1", "storage_capacity": 1000}],
+        "lanes": [{"plant": "P1", "dc": "D1", "cost_per_unit": 0.0, "capacity": [40] * 2},
+                  {"plant": "P2", "dc": "D1", "cost_per_unit": 0.18, "capacity": [1000] * 2}],
+        "demand": [{"sku": "A", "dc": "D1", "qty": [100, 100]}],
+    })
+    plan = solve_supply_plan(instance)
+    gaps = supply_gaps(SupplyGapsInput(instance=instance, plan=plan, prices={"A": 20.0}))
+    lanes = [(g.subject, g.month, g.detail) for g in gaps.ranked if g.kind == "lane"]
+    assert lanes == [("P1/D1", m, f"at its limit of 40 units shipped; each extra unit of lane capacity in {m} "
+                                  "would save 18 ¢ of plan cost") for m in ("2027-01", "2027-02")]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sop.numbers import units
+
 HISTORY, FORECAST, BAND_80, BAND_95 = "o", "*", "▒", "░"
 LEGEND = f"{HISTORY} history  {FORECAST} forecast  {BAND_80} 80 % band  {BAND_95} 95 % band"
 
@@ -52,8 +54,8 @@ def fan_chart(
         grid[row(forecast[f])][c] = FORECAST
 
     labels = {height - 1: high, (height - 1) // 2: low + span * ((height - 1) // 2) / (height - 1), 0: low}
-    label_width = max(len(f"{v:,.0f}") for v in labels.values())
-    lines = [f"{(f'{labels[r]:,.0f}' if r in labels else ''):>{label_width}} ┤{''.join(grid[r])}"
+    label_width = max(len(units(v)) for v in labels.values())
+    lines = [f"{(units(labels[r]) if r in labels else ''):>{label_width}} ┤{''.join(grid[r])}"
              for r in range(height - 1, -1, -1)]
     lines.append(f"{'':>{label_width}} └{'─' * columns}")
     first, last = months[0], months[-1]

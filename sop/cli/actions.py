@@ -4,8 +4,8 @@ gaps; each has an owner, a due date and a status, and the next cycle's package r
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
+from sop.chat.tables import records_table
 from sop.cli.common import console, fail, open_store
 from sop.store.company import is_team_member
 
@@ -26,10 +26,7 @@ def list_items(
     if items.empty:
         console.print("No action items" + (f" in the {period} cycle." if period else "."))
         return
-    table = Table(*items.columns, title="Action items")
-    for rec in items.itertuples(index=False):
-        table.add_row(*["" if v is None else str(v) for v in rec])
-    console.print(table)
+    console.print(records_table("Action items", items.to_dict("records"), {"action_id": "text"}))
 
 
 @app.command("close")

@@ -4,8 +4,8 @@ edited, removed or reordered."""
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
+from sop.chat.tables import records_table
 from sop.cli.common import console, errors, open_store
 from sop.store.ledger import verify_chain
 
@@ -22,10 +22,7 @@ def list_entries(ctx: typer.Context,
     if entries.empty:
         console.print("The decision log is empty." if period is None else f"No decisions in the {period} cycle.")
         return
-    table = Table(*entries.columns, title="Decision log")
-    for rec in entries.itertuples(index=False):
-        table.add_row(*[str(v) for v in rec])
-    console.print(table)
+    console.print(records_table("Decision log", entries.to_dict("records"), {"seq": "text", "attempt": "text"}))
 
 
 @app.command("verify")

@@ -10,23 +10,33 @@ import sys
 
 import pandas as pd
 import typer
-from rich.table import Table
 
+from sop.chat.tables import FitTable, records_table
 from sop.cli.common import console, fail, open_store
+from sop.numbers import timestamp, units
 from sop.report.plans import overlap_totals, plan_diff, plan_totals
 from sop.store import PlanNotFound, PlanTampered, Store
 
 app = typer.Typer(help="Published plan versions: list, show and compare them.", no_args_is_help=True)
 
 ByOpt = typer.Option("family", "--by", help="family, sku or month")
-CsvOpt = typer.Option(False, "--csv", help="every row as CSV on stdout, for a spreadsheet")
+CsvOpt = typer.Option(False, "--csv", help="every row as CSV on stdout, for a spreadsheet, in whole units")
 
 
-def _table(title: str, frame: pd.DataFrame) -> Table:
-    table = Table(*frame.columns, title=title)
-    for rec in frame.itertuples(index=False):
-        table.add_row(*["" if pd.isna(v) else f"{v:,.1f}" if isinstance(v, float) else str(v) for v in rec])
-    return table
+def _table(title: str, frame: pd.DataFrame) -> FitTable:
+    return records_table(title, frame.to_dict("records"))
+
+
+def _csv(frame: pd.DataFrame) -> None:
+    """The rows for a spreadsheet: units whole (the plan ships whole units), changes as fractions
+    to 0.01 %."""
+    rounded = frame.copy()
+    for column in rounded.columns:
+        if column == "change_pct":
+            rounded[column] = rounded[column].round(4)
+        elif pd.api.types.is_float_dtype(rounded[column]):
+            rounded[column] = rounded[column].round().astype("Int64")
+    rounded.to_csv(sys.stdout, index=False)
 
 
 def _version(store: Store, version: int | None) -> tuple[pd.DataFrame, pd.Series]:
@@ -64,10 +74,11 @@ def show(ctx: typer.Context, version: int | None = typer.Argument(None, help="de
         plan, meta = _version(store, version)
     totals = plan_totals(plan, by)
     if as_csv:
-        totals.to_csv(sys.stdout, index=False)
+        _csv(totals)
         return
     console.print(f"Plan version {meta.name}: cycle {meta['cycle_id']}, scenario {meta['scenario']}, "
-                  f"approved by {meta['approved_by']} at {meta['published_at']}; {plan['qty'].sum():,.0f} units.")
+                  f"approved by {meta['approved_by']} at {timestamp(meta['published_at'])}; "
+                  f"{units(plan['qty'].sum())} units.")
     console.print(_table(f"Units per month by {by}", totals))
 
 
@@ -82,11 +93,12 @@ def diff(ctx: typer.Context, old: int = typer.Argument(..., help="the earlier ve
         new_plan, new_meta = _version(store, new)
     changes = plan_diff(old_plan, new_plan, by).rename(columns={"units_old": f"v{old}", "units_new": f"v{new}"})
     if as_csv:
-        changes.to_csv(sys.stdout, index=False)
+        _csv(changes)
         return
     before, after = overlap_totals(old_plan, new_plan)
     console.print(f"Plan v{old} (cycle {old_meta['cycle_id']}) against v{new} (cycle {new_meta['cycle_id']}): "
-                  f"{before:,.0f} → {after:,.0f} units over the months both plan ({after - before:+,.0f}).")
+                  f"{units(before)} → {units(after)} units over the months both plan "
+                  f"({units(after - before, signed=True)}).")
     if changes.empty:
         console.print(f"No {by} and month changed by more than half a unit.")
         return

@@ -1,44 +1,84 @@
-"""Inline SVG charts for the executive package: no scripts, no network, crisp on a projector."""
+"""Inline SVG charts for the executive package: no scripts, no network, crisp on a projector.
+
+Labels are placed so that they stay inside the view box and clear of each other and of the
+marks: the y-axis takes round steps and makes room for its widest label, month labels thin out
+until they fit (the last month is always labelled), and a bridge label too wide for its bar
+takes two lines. Label widths are estimated from the font size (`text_width`)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from html import escape
 
-W, H, PAD_L, PAD_R, PAD_T, PAD_B = 640, 260, 64, 12, 14, 40
+from sop.numbers import compact
+
+W, H, PAD_T, PAD_B = 640, 270, 16, 48
 FONT = 14  # px in the 640-wide view box: still legible when a chart is a third of a projected slide
+GLYPH = 0.64  # a character's advance in em, at least that of a digit in common sans-serif fonts
+GAP = 8  # px kept free between two labels
 PALETTE = ("#1f5fa8", "#d9822b", "#3a8f5c", "#b23a48", "#6b4fa0", "#5a6b7b")
-Scale = Callable[[float], float]  # a data value to an SVG coordinate
+Scale = Callable[[float], float]  # a data value (or a month's position) to an SVG coordinate
 
 
-def _scale(lo: float, hi: float, a: float, b: float) -> Scale:
-    span = (hi - lo) or 1.0
-    return lambda v: a + (v - lo) * (b - a) / span
+def text_width(label: str) -> float:
+    """The estimated width of a label at FONT px."""
+    return len(label) * FONT * GLYPH
 
 
-def _axes(labels: Sequence[str], y_max: float) -> tuple[list[str], Scale, Scale]:
-    x = _scale(0, max(len(labels) - 1, 1), PAD_L, W - PAD_R)
-    y = _scale(0, y_max or 1.0, H - PAD_B, PAD_T)
-    parts = [f'<line x1="{PAD_L}" y1="{H - PAD_B}" x2="{W - PAD_R}" y2="{H - PAD_B}" stroke="#888"/>']
-    for frac in (0, 0.5, 1.0):
-        v = y_max * frac
-        parts.append(f'<text x="{PAD_L - 6}" y="{y(v) + 4:.1f}" text-anchor="end" font-size="{FONT}">{v:,.0f}</text>')
-        parts.append(f'<line x1="{PAD_L}" y1="{y(v):.1f}" x2="{W - PAD_R}" y2="{y(v):.1f}" stroke="#eee"/>')
-    step = max(1, len(labels) // 8)
-    for i in range(0, len(labels), step):
-        parts.append(f'<text x="{x(i):.1f}" y="{H - PAD_B + 18}" text-anchor="middle" font-size="{FONT}">'
-                     f"{escape(labels[i])}</text>")
-    return parts, x, y
+def nice_ticks(top: float) -> list[float]:
+    """0 and round steps (1, 2, 2.5 or 5 × 10^k), at most four, up to the first at or above `top`."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / 3
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    return [k * step for k in range(math.ceil(top / step - 1e-9) + 1)]
+
+
+def _text(x: float, y: float, label: str, anchor: str = "middle", bold: bool = False) -> str:
+    weight = ' font-weight="600"' if bold else ""
+    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{FONT}"{weight}>'
+            f"{escape(label)}</text>")
+
+
+def _axes(labels: Sequence[str], y_top: float, bands: bool) -> tuple[list[str], Scale, Scale, float]:
+    """Gridlines with round y labels, and the month labels; returns the parts, the x scale (by
+    month position), the y scale and the width of a month's slot. With `bands` each month is a
+    slot (bars); otherwise months are points from the left edge to the right edge (lines)."""
+    ticks = nice_ticks(y_top)
+    tick_labels = [compact(t) for t in ticks]
+    widest_month = max(map(text_width, labels), default=0.0)
+    left = max(max(map(text_width, tick_labels)) + 10, widest_month / 2 + 2)
+    right = W - widest_month / 2 - 4
+    bottom = H - PAD_B
+    n = max(len(labels), 1)
+    slot = (right - left) / n if bands else (right - left) / max(n - 1, 1)
+
+    def x(i: float) -> float:
+        return left + slot * (i + 0.5) if bands else (left + slot * i if n > 1 else (left + right) / 2)
+
+    def y(v: float) -> float:
+        return bottom - v / ticks[-1] * (bottom - PAD_T)
+
+    parts = [f'<line x1="{left:.1f}" y1="{bottom}" x2="{right:.1f}" y2="{bottom}" stroke="#888"/>']
+    for tick, label in zip(ticks, tick_labels):
+        parts.append(f'<line x1="{left:.1f}" y1="{y(tick):.1f}" x2="{right:.1f}" y2="{y(tick):.1f}" stroke="#eee"/>')
+        parts.append(_text(left - 6, y(tick) + 5, label, "end"))
+    step = max(1, math.ceil((widest_month + GAP) / slot)) if slot > 0 else 1
+    for i in reversed(range(len(labels) - 1, -1, -step)):
+        parts.append(_text(x(i), bottom + 22, labels[i]))
+    return parts, x, y, slot
 
 
 def _svg(parts: list[str], title: str, legend: Sequence[tuple[str, str]]) -> str:
-    keys = "".join(
-        f'<rect x="{PAD_L + 170 * i}" y="{H - 13}" width="12" height="12" fill="{c}"/>'
-        f'<text x="{PAD_L + 16 + 170 * i}" y="{H - 2}" font-size="{FONT}">{escape(n)}</text>'
-        for i, (n, c) in enumerate(legend)
-    )
+    keys, at = [], 12.0
+    for name, color in legend:
+        keys.append(f'<rect x="{at:.1f}" y="{H - 16}" width="12" height="12" fill="{color}"/>'
+                    + _text(at + 16, H - 4, name, "start"))
+        at += 16 + text_width(name) + 2 * GAP
     return (f'<svg class="chart" viewBox="0 0 {W} {H}" role="img" aria-label="{escape(title)}" '
-            f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}{keys}</svg>')
+            f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}{"".join(keys)}</svg>')
 
 
 def _path(xs, ys) -> str:
@@ -54,7 +94,7 @@ def fan_chart(labels: Sequence[str], history: Sequence[float | None], forecast: 
               bands: Sequence[tuple[Sequence[float | None], Sequence[float | None]]], title: str) -> str:
     """History, then forecast with nested interval bands (outer first), on one month axis."""
     values = [v for s in (history, forecast, *[b[1] for b in bands]) for v in s if v is not None]
-    parts, x, y = _axes(labels, max(values, default=1.0) * 1.05)
+    parts, x, y, _ = _axes(labels, max(values, default=1.0), bands=False)
     for (lo, hi), opacity in zip(bands, (0.18, 0.32)):
         upper, lower = _known(hi), dict(_known(lo))
         if upper:
@@ -72,8 +112,7 @@ def fan_chart(labels: Sequence[str], history: Sequence[float | None], forecast: 
 
 def line_chart(labels: Sequence[str], series: dict[str, Sequence[float]], title: str) -> str:
     """Several lines on one month axis, e.g. projected inventory against its target."""
-    y_max = max((v for s in series.values() for v in s), default=1.0) * 1.05
-    parts, x, y = _axes(labels, y_max)
+    parts, x, y, _ = _axes(labels, max((v for s in series.values() for v in s), default=1.0), bands=False)
     legend = []
     for (name, values), color in zip(series.items(), PALETTE):
         parts.append(f'<path d="{_path([x(i) for i in range(len(values))], [y(v) for v in values])}" '
@@ -86,22 +125,29 @@ def bar_chart(labels: Sequence[str], bars: dict[str, Sequence[float]], title: st
               lines: dict[str, Sequence[float]] | None = None) -> str:
     """Grouped bars per month, with optional limit lines (e.g. demand vs supply vs capacity)."""
     lines = lines or {}
-    y_max = max((v for s in (*bars.values(), *lines.values()) for v in s), default=1.0) * 1.05
-    parts, x, y = _axes(labels, y_max)
-    slot = (W - PAD_L - PAD_R) / max(len(labels), 1)
+    y_top = max((v for s in (*bars.values(), *lines.values()) for v in s), default=1.0)
+    parts, x, y, slot = _axes(labels, y_top, bands=True)
     width = slot * 0.8 / max(len(bars), 1)
     legend = []
     for j, ((name, values), color) in enumerate(zip(bars.items(), PALETTE)):
         for i, v in enumerate(values):
-            left = x(i) - slot * 0.4 + j * width
-            parts.append(f'<rect x="{left:.1f}" y="{y(v):.1f}" width="{width:.1f}" height="{y(0) - y(v):.1f}" '
-                         f'fill="{color}"/>')
+            parts.append(f'<rect x="{x(i) - slot * 0.4 + j * width:.1f}" y="{y(v):.1f}" width="{width:.1f}" '
+                         f'height="{y(0) - y(v):.1f}" fill="{color}"/>')
         legend.append((name, color))
     for (name, values), color in zip(lines.items(), PALETTE[len(bars):]):
         parts.append(f'<path d="{_path([x(i) for i in range(len(values))], [y(v) for v in values])}" '
                      f'fill="none" stroke="{color}" stroke-width="2" stroke-dasharray="6,3"/>')
         legend.append((name, color))
     return _svg(parts, title, legend)
+
+
+def _two_lines(name: str, room: float) -> list[str]:
+    """A label on one line, or split at the space nearest its middle when it is wider than `room`."""
+    if text_width(name) <= room or " " not in name:
+        return [name]
+    spaces = [i for i, c in enumerate(name) if c == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(name) / 2))
+    return [name[:cut], name[cut + 1:]]
 
 
 def waterfall_chart(steps: Sequence[tuple[str, float]], title: str) -> str:
@@ -115,26 +161,18 @@ def waterfall_chart(steps: Sequence[tuple[str, float]], title: str) -> str:
         running = value if level else running + value
     y_lo = min(0.0, *(b[2] for b in bars))
     y_hi = max(b[3] for b in bars) * 1.12 or 1.0
-    y = _scale(y_lo, y_hi, H - PAD_B, PAD_T + 6)
-    slot = (W - PAD_L - PAD_R) / max(len(bars), 1)
-    parts = [f'<line x1="{PAD_L}" y1="{y(0):.1f}" x2="{W - PAD_R}" y2="{y(0):.1f}" stroke="#888"/>']
+    bottom, left, right = H - PAD_B, GAP, W - GAP
+
+    def y(v: float) -> float:
+        return bottom - (v - y_lo) / (y_hi - y_lo) * (bottom - PAD_T - 6)
+
+    slot = (right - left) / max(len(bars), 1)
+    parts = [f'<line x1="{left}" y1="{y(0):.1f}" x2="{right}" y2="{y(0):.1f}" stroke="#888"/>']
     for i, (name, value, low, high, color) in enumerate(bars):
-        left = PAD_L + i * slot + slot * 0.15
-        parts.append(f'<rect x="{left:.1f}" y="{y(high):.1f}" width="{slot * 0.7:.1f}" '
+        centre = left + slot * (i + 0.5)
+        parts.append(f'<rect x="{centre - slot * 0.35:.1f}" y="{y(high):.1f}" width="{slot * 0.7:.1f}" '
                      f'height="{max(y(low) - y(high), 1.0):.1f}" fill="{color}"/>')
-        label = compact(value, signed=0 < i < len(bars) - 1)
-        parts.append(f'<text x="{left + slot * 0.35:.1f}" y="{y(high) - 6:.1f}" text-anchor="middle" '
-                     f'font-size="{FONT}" font-weight="600">{label}</text>')
-        parts.append(f'<text x="{left + slot * 0.35:.1f}" y="{H - PAD_B + 18}" text-anchor="middle" '
-                     f'font-size="{FONT}">{escape(name)}</text>')
+        parts.append(_text(centre, y(high) - 6, compact(value, signed=0 < i < len(bars) - 1), bold=True))
+        for k, line in enumerate(_two_lines(name, slot - GAP)):
+            parts.append(_text(centre, bottom + 20 + 18 * k, line))
     return _svg(parts, title, [])
-
-
-def compact(value: float, signed: bool = False) -> str:
-    """Currency or units in a few characters for a chart label: 27.6M, −3.7M, 912k, 35."""
-    sign = "+" if signed and value >= 0 else ("−" if value < 0 else "")
-    size = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if size >= limit:
-            return f"{sign}{size / limit:.1f}{suffix}"
-    return f"{sign}{size:,.0f}"

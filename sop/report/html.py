@@ -6,20 +6,24 @@ from html import escape
 
 import pandas as pd
 
+from sop.numbers import FORMATS, column_kind
+
 
 def table(df: pd.DataFrame, formats: dict[str, str] | None = None, tones: dict[str, pd.Series] | None = None) -> str:
-    """An HTML table; `formats` maps a column to a format spec, `tones` to a per-row CSS class
-    ('good', 'bad' or '') that colours that column's cells. Text columns align left, numbers
-    right (class t or n)."""
-    formats, tones = formats or {}, tones or {}
-    text = {c: c not in formats and not pd.api.types.is_numeric_dtype(df[c]) and not _numeric_text(df[c])
-            for c in df.columns}
+    """An HTML table; `formats` maps a column to a kind of `sop.numbers.FORMATS` (a column not
+    named there is written as its name and type say), `tones` to a per-row CSS class ('good',
+    'bad' or '') that colours that column's cells. Text columns align left, numbers right
+    (class t or n)."""
+    tones = tones or {}
+    numeric = {c: pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c]) for c in df.columns}
+    kinds = {c: (formats or {}).get(c) or column_kind(str(c), numeric[c]) for c in df.columns}
+    text = {c: kinds[c] in ("text", "month", "timestamp") and not _numeric_text(df[c]) for c in df.columns}
     head = "".join(f'<th class="{"t" if text[c] else "n"}">{escape(str(c))}</th>' for c in df.columns)
     rows = []
     for i, rec in enumerate(df.itertuples(index=False)):
         cells = []
         for col, v in zip(df.columns, rec):
-            shown = format(v, formats[col]) if col in formats and pd.notna(v) else ("" if pd.isna(v) else str(v))
+            shown = FORMATS[kinds[col]](v)
             tone = tones[col].iloc[i] if col in tones else ""
             cells.append(f'<td class="{"t" if text[col] else "n"} {tone}">{escape(shown)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sop.numbers import money, percent, signed_percent, units
 from sop.report import sections
 from sop.report.charts import bar_chart, fan_chart, line_chart
 from sop.report.html import kpi as _kpi
@@ -42,7 +43,7 @@ ol.agenda{font-size:22px;columns:2;background:#fff;padding:14px 18px 14px 48px;b
 ol.asks li{margin:0 0 14px;font-size:20px} ol.asks span{font-size:17px;color:#3b4a5a}
 a{color:#1f5fa8}
 """
-TARGET_FORMATS = {"service_level": ".1%", "safety_stock": ",.0f", "value": ",.0f"}
+TARGET_FORMATS = {"service_level": "percent", "safety_stock": "units", "value": "money"}
 
 
 def _on_months(series: pd.Series, months: list[str]) -> list[float | None]:
@@ -103,11 +104,11 @@ def _financials(store: Store, cycle_id: str) -> str:
     fin["revenue vs budget"] = fin["revenue"] / fin["budget_revenue"] - 1
     fin["margin %"] = fin["gross_margin"] / fin["revenue"]
     fin["margin vs budget"] = fin["gross_margin"] - fin["budget_margin"]
-    money = ",.0f"
+    money = "money"
     return _table(fin[["family", "revenue", "budget_revenue", "revenue vs budget", "cogs", "gross_margin",
                        "margin %", "margin vs budget"]],
                   {"revenue": money, "budget_revenue": money, "cogs": money, "gross_margin": money,
-                   "margin vs budget": money, "revenue vs budget": "+.1%", "margin %": ".1%"})
+                   "margin vs budget": money, "revenue vs budget": "signed_percent", "margin %": "percent"})
 
 
 def _follow_through(store: Store, period: str) -> str:
@@ -130,13 +131,13 @@ def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Pa
     kpis = []
     if not summary.empty:
         s = summary.iloc[0]
-        kpis += [_kpi("unmet demand, units", f"{s['unmet_units']:,.0f}",
+        kpis += [_kpi("unmet demand, units", units(s["unmet_units"]),
                       "bad" if s["unmet_units"] > 0 else "good"),
-                 _kpi("revenue at risk", f"{s['unmet_revenue']:,.0f}", "bad" if s["unmet_revenue"] > 0 else "good")]
+                 _kpi("revenue at risk", money(s["unmet_revenue"]), "bad" if s["unmet_revenue"] > 0 else "good")]
     if not fin.empty and pd.notna(fin["r"].iloc[0]):
         r, m, b = fin.iloc[0]
-        kpis += [_kpi("projected revenue", f"{r:,.0f}"), _kpi("gross margin", f"{m / r:.1%}"),
-                 _kpi("revenue vs budget", f"{r / b - 1:+.1%}", "bad" if r < b else "good")]
+        kpis += [_kpi("projected revenue", money(r)), _kpi("gross margin", percent(m / r)),
+                 _kpi("revenue vs budget", signed_percent(r / b - 1), "bad" if r < b else "good")]
     narratives = "".join(f"<p><b>{escape(a)}</b>: {escape(n)}</p>" for a, n, _ in reports.itertuples(index=False))
 
     html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -158,8 +159,8 @@ def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Pa
 {sections.heading("gaps")}{sections.gaps_and_recommendations(store, cycle_id)}
 {sections.heading("decisions")}{sections.decisions_requested(store, cycle_id)}
 <h2>Inventory targets by segment</h2>{_table(targets, TARGET_FORMATS)}
-<h2>Supplier tiers</h2>{_table(suppliers, {"score": ".1f"})}
-<h2>Supply gaps of the base plan, ranked by revenue at risk</h2>{_table(gaps, {"units": ",.0f", "value": ",.0f"})}
+<h2>Supplier tiers</h2>{_table(suppliers, {"score": "score"})}
+<h2>Supply gaps of the base plan, ranked by revenue at risk</h2>{_table(gaps, {"units": "units", "value": "money"})}
 <h2>Decision log</h2>{_table(decisions)}
 <h2>Follow-through on earlier action items</h2>{_follow_through(store, period)}
 </main></body></html>"""

@@ -9,6 +9,7 @@ from html import escape
 
 import pandas as pd
 
+from sop.numbers import FORMATS, units
 from sop.report.charts import bar_chart, line_chart, waterfall_chart
 from sop.report.html import table
 from sop.store import Store
@@ -25,15 +26,15 @@ AGENDA = (
     ("decisions", "Decisions requested"),
 )
 
-METRICS = {  # label, format of value and target
-    "mape": ("Forecast accuracy: MAPE", ".1%"),
-    "wape": ("Forecast accuracy: WAPE", ".1%"),
-    "plan_attainment": ("Plan attainment (shipped / planned)", ".1%"),
-    "days_on_hand": ("Inventory, days on hand", ",.1f"),
-    "otif": ("Customer service: OTIF", ".1%"),
-    "gross_margin": ("Gross margin vs budget", ",.0f"),
-    "gross_margin_pct": ("Gross margin %", ".1%"),
-    "working_capital": ("Working capital", ",.0f"),
+METRICS = {  # label, kind (sop.numbers) of value and target
+    "mape": ("Forecast accuracy: MAPE", "percent"),
+    "wape": ("Forecast accuracy: WAPE", "percent"),
+    "plan_attainment": ("Plan attainment (shipped / planned)", "percent"),
+    "days_on_hand": ("Inventory, days on hand", "days"),
+    "otif": ("Customer service: OTIF", "percent"),
+    "gross_margin": ("Gross margin vs budget", "money"),
+    "gross_margin_pct": ("Gross margin %", "percent"),
+    "working_capital": ("Working capital", "money"),
 }
 
 BRIDGE_NOTE = ("Volume: units sold minus budget units at the budget margin per unit. Price/mix: standard margin of "
@@ -50,13 +51,13 @@ def heading(key: str) -> str:
     return f'<h2 id="{key}">{escape(dict(AGENDA)[key])}</h2>'
 
 
-def _fmt(value, spec: str) -> str:
-    return "" if value is None or pd.isna(value) else format(value, spec)
+def _fmt(value, kind: str) -> str:
+    return FORMATS[kind](value)
 
 
 def _spec(metric: str) -> str:
     """Fractions as percentages, days with a decimal, currency and units whole."""
-    return METRICS.get(metric, (metric, ",.0f"))[1]
+    return METRICS.get(metric, (metric, "money"))[1]
 
 
 def _status(row) -> tuple[str, str]:
@@ -76,11 +77,11 @@ def performance(store: Store, cycle_id: str) -> str:
     before = views.previous_kpis(store, cycle_id)
     rows, tones = [], []
     for r in kpis.itertuples(index=False):
-        label, spec = METRICS.get(r.metric, (r.metric, ",.2f"))
+        label, spec = METRICS.get(r.metric, (r.metric, "number"))
         word, tone = _status(r)
         rows.append({"metric": label, "month": r.month, "value": _fmt(r.value, spec),
                      "last cycle": _fmt(before.get(r.metric), spec), "target": _fmt(r.target, spec),
-                     "variance": _fmt(r.variance_pct, "+.1%"), "status": word, "source": r.source})
+                     "variance": _fmt(r.variance_pct, "signed_percent"), "status": word, "source": r.source})
         tones.append(tone)
     frame = pd.DataFrame(rows)
     return table(frame, tones={"status": pd.Series(tones)}) + _plan_vs_actual(store, cycle_id, kpis["month"].iloc[0])
@@ -96,7 +97,7 @@ def _plan_vs_actual(store: Store, cycle_id: str, month: str) -> str:
         views.shipped_units_by_family(store, month), on="family", how="outer").fillna(0.0).sort_values("family")
     rows["attainment"] = (rows["shipped"] / rows["planned"]).where(rows["planned"] > 0)
     return (f"<h3>{escape(month)}: plan version {version} against units shipped, by family</h3>"
-            + table(rows, {"planned": ",.0f", "shipped": ",.0f", "attainment": ".1%"}))
+            + table(rows, {"planned": "units", "shipped": "units", "attainment": "percent"}))
 
 
 def capacity_by_family(store: Store, cycle_id: str) -> str:
@@ -110,7 +111,7 @@ def capacity_by_family(store: Store, cycle_id: str) -> str:
     for family, g in wide.groupby(level="family"):
         months = [m for _, m in g.index]
         lost = g["unmet"].sum()
-        note = f"{lost:,.0f} units lost" if lost > 0 else "all demand supplied"
+        note = f"{units(lost)} units lost" if lost > 0 else "all demand supplied"
         cards.append(f'<div class="card"><h3>{escape(family)}: {escape(note)}</h3>'
                      + bar_chart(months, {"demand": g["demand"].tolist(),
                                           "supplied": (g["demand"] - g["unmet"]).tolist()},
@@ -144,13 +145,13 @@ def bridge(store: Store, cycle_id: str) -> str:
     flagged = views.flagged_variances(store, cycle_id)
     for column in ("actual", "reference", "variance"):
         flagged[column] = [_fmt(v, _spec(m)) for v, m in zip(flagged[column], flagged["metric"])]
-    flagged["variance_pct"] = flagged["variance_pct"].map(lambda v: _fmt(v, "+.1%"))
+    flagged["variance_pct"] = flagged["variance_pct"].map(lambda v: _fmt(v, "signed_percent"))
     tones = pd.Series(["good" if f else "bad" for f in flagged["favourable"]])
     flagged["favourable"] = flagged["favourable"].map({True: "favourable", False: "unfavourable"})
     flagged = flagged.rename(columns={"variance_pct": "variance %", "favourable": "direction"})
     return (f'<div class="grid"><div class="card">{chart}</div><div class="card"><p class="note">{BRIDGE_NOTE}</p>'
             + table(pd.DataFrame({"step": [s.step for s in steps], "margin": [s.value for s in steps]}),
-                    {"margin": ",.0f"}) + "</div></div>"
+                    {"margin": "money"}) + "</div></div>"
             "<h3>Variances outside the tolerance, over the horizon</h3>"
             + (table(flagged, tones={"direction": tones}) if not flagged.empty else "<p>None.</p>"))
 
@@ -162,12 +163,13 @@ def gaps_and_recommendations(store: Store, cycle_id: str) -> str:
         return "<p>No gaps with margin at risk.</p>"
     recs["months"] = recs["months"].map(lambda m: _span(m.split(",")) if m else "")
     tones = pd.Series(["good" if v > 0 else "bad" for v in recs["net_benefit"]])
-    money = ",.0f"
+    money = "money"
     recs = recs.rename(columns={"margin_recovered": "margin recovered", "net_benefit": "net benefit",
                                 "units": "units served"})
-    return (table(gaps.rename(columns={"margin_at_risk": "margin at risk"}), {"margin at risk": money, "units": money})
+    return (table(gaps.rename(columns={"margin_at_risk": "margin at risk"}),
+                  {"margin at risk": money, "units": "units"})
             + "<h3>Recommendations, each quantified by a what-if re-plan (scenarios; the base plan is unchanged)</h3>"
-            + (table(recs, {"margin recovered": money, "cost": money, "net benefit": money, "units served": money},
+            + (table(recs, {"margin recovered": money, "cost": money, "net benefit": money, "units served": "units"},
                      tones={"net benefit": tones}) if not recs.empty else "<p>No lever applies to these gaps.</p>"))
 
 

@@ -1,8 +1,10 @@
 """`sop-plan.xlsx`: the cycle's plan for the planners who live in Excel.
 
-One sheet per topic, each a plain table with one bold header row frozen above it, number
-formats by column (units and currency with thousands separators, fractions as percentages,
-days with one decimal) and column widths that fit the content, up to a limit.
+One sheet per topic, each a plain table with a bold header row and its key columns (the SKU,
+DC, family, ...) frozen, so they stay in view while a planner scrolls through eighteen months;
+a number format for each column from `sop.numbers` (units and money with thousands
+separators, fractions as percentages, days with one decimal), and column widths that fit the
+content as shown, up to a limit.
 """
 
 from __future__ import annotations
@@ -15,22 +17,17 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from sop.numbers import EXCEL, FORMATS, column_kind
 from sop.store import Store
 from sop.store import workbook_views as sheets
 
-SHEETS = ("Consensus forecast", "Supply plan", "Inventory targets", "Financials", "Gaps and recommendations",
-          "KPIs", "Decision log")
-PERCENT = "0.0%"
-WHOLE = "#,##0"
-DAYS = "0.0"
-DECIMAL = "#,##0.00"
+# Each sheet in order, with the columns that name a row: they stay frozen beside the numbers.
+KEYS = {"Consensus forecast": ("sku", "family", "dc", "measure"), "Supply plan": ("kind", "sku", "plant", "dc"),
+        "Inventory targets": ("sku", "dc"), "Financials": ("scenario", "family", "month"),
+        "Gaps and recommendations": ("item", "id"), "KPIs": ("cycle_id", "metric", "month"), "Decision log": ("seq",)}
+SHEETS = tuple(KEYS)
 MAX_WIDTH = 60
-# Columns holding fractions or small rates; every other number column is units or currency.
-PERCENT_COLUMNS = {"gross_margin_pct", "service_level", "variance_pct"}
-DECIMAL_COLUMNS = {"lead_time", "unit_cost"}  # months, currency per unit
 # In the KPIs sheet one column holds every metric, so its format follows the row's metric.
-METRIC_FORMATS = {"mape": PERCENT, "wape": PERCENT, "otif": PERCENT, "gross_margin_pct": PERCENT,
-                  "plan_attainment": PERCENT, "days_on_hand": DAYS}
 BY_METRIC_COLUMNS = {"value", "target", "variance"}
 DECISION_LOG_SHEET_COLUMNS = ("seq", "cycle_id", "gate", "decision", "decided_by", "decided_at", "rationale", "hash")
 
@@ -40,8 +37,8 @@ def sheet_frames(store: Store, cycle_id: str) -> dict[str, pd.DataFrame]:
     forecast = sheets.consensus_forecast(store, cycle_id)
     return {
         "Consensus forecast": by_month(forecast.melt(id_vars=["sku", "family", "dc", "month"], var_name="measure",
-                                                     value_name="qty"), ["sku", "family", "dc", "measure"]),
-        "Supply plan": by_month(sheets.base_plan_lines(store, cycle_id), ["kind", "sku", "plant", "dc"]),
+                                                     value_name="qty"), list(KEYS["Consensus forecast"])),
+        "Supply plan": by_month(sheets.base_plan_lines(store, cycle_id), list(KEYS["Supply plan"])),
         "Inventory targets": sheets.inventory_targets(store, cycle_id),
         "Financials": sheets.financials(store, cycle_id),
         "Gaps and recommendations": sheets.gaps_and_recommendations(store, cycle_id),
@@ -58,13 +55,22 @@ def by_month(long: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return wide.reset_index().rename_axis(columns=None)
 
 
+def _kind(column: str, dtype) -> str:
+    numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    return column_kind(column, numeric)
+
+
 def number_format(column: str, dtype) -> str | None:
     """The Excel format of a column, from its name and type; None leaves text and dates alone."""
-    if column in PERCENT_COLUMNS:
-        return PERCENT
-    if column in DECIMAL_COLUMNS:
-        return DECIMAL
-    return WHOLE if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype) else None
+    return EXCEL.get(_kind(column, dtype))
+
+
+def frozen_cell(name: str, frame: pd.DataFrame) -> str:
+    """The top-left cell that scrolls: below the header, right of the sheet's leading key columns."""
+    keys = 0
+    while keys < len(frame.columns) and frame.columns[keys] in KEYS[name]:
+        keys += 1
+    return f"{get_column_letter(keys + 1)}2"
 
 
 def _value(value):
@@ -76,7 +82,8 @@ def _value(value):
 
 def _width(column: str, values: pd.Series) -> float:
     """Characters to show the header and the first rows' values as formatted, up to MAX_WIDTH."""
-    shown = [f"{v:,.0f}" if isinstance(v, float) and pd.notna(v) else str(v) for v in values.head(500)]
+    show = FORMATS[_kind(column, values.dtype)]
+    shown = [show(v) for v in values.head(500)]
     return min(max([len(column), *map(len, shown)]) + 3, MAX_WIDTH)
 
 
@@ -87,21 +94,22 @@ def _formats(frame: pd.DataFrame) -> list[list[str | None]]:
     for column in frame.columns:
         fmt = number_format(column, frame[column].dtype)
         if fmt and "metric" in frame.columns and column in BY_METRIC_COLUMNS:
-            out.append([METRIC_FORMATS.get(m, fmt) for m in frame["metric"]])
+            out.append([EXCEL.get(column_kind(m, True), fmt) for m in frame["metric"]])
         else:
             out.append([fmt] * len(frame))
     return out
 
 
 def write_workbook(frames: dict[str, pd.DataFrame], path: Path) -> Path:
-    """Write the sheets in `SHEETS` order, each with a frozen, bold header row. Write-only
-    mode streams the rows, so a plan of tens of thousands of lines takes a second or two."""
+    """Write the sheets in `SHEETS` order, each with a bold header row and its key columns
+    frozen. Write-only mode streams the rows, so a plan of tens of thousands of lines takes a
+    second or two."""
     book = Workbook(write_only=True)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F2")
     for name in SHEETS:
         frame = frames[name]
         sheet = book.create_sheet(name)
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes = frozen_cell(name, frame)
         for i, column in enumerate(frame.columns, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = _width(column, frame[column])
         if len(frame.columns):

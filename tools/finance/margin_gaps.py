@@ -19,6 +19,8 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from sop.numbers import days, money, percent, signed_percent
+from sop.numbers import units as units_text
 from sop.tools.finance.projection import DAYS_PER_MONTH, FinanceItem, FinanceRow
 from sop.tools.finance.recommendations import (
     GapKind,
@@ -48,8 +50,8 @@ def demand_gaps(plan: SupplyPlanResult, items: list[FinanceItem]) -> list[Margin
         units[f] += row.qty
         value[f] += row.qty * margin[row.sku]
         months[f].add(row.period)
-    return [_gap("demand_over_supply", f, f, months[f], units[f], value[f], f"{units[f]:,.0f} units of demand lost")
-            for f in units]
+    return [_gap("demand_over_supply", f, f, months[f], units[f], value[f],
+                 f"{units_text(units[f])} units of demand lost") for f in units]
 
 
 def safety_gaps(plan: SupplyPlanResult, items: list[FinanceItem]) -> list[MarginGap]:
@@ -66,7 +68,7 @@ def safety_gaps(plan: SupplyPlanResult, items: list[FinanceItem]) -> list[Margin
         units[family[sku]] += q
         value[family[sku]] += q * margin[sku]
     return [_gap("inventory_low", f, f, months[f], units[f], value[f],
-                 f"{units[f]:,.0f} units below safety stock at the deepest point") for f in units]
+                 f"{units_text(units[f])} units below safety stock at the deepest point") for f in units]
 
 
 def inventory_high_gaps(financials: list[FinanceRow], targets: dict[str, float], tolerance: float) -> list[MarginGap]:
@@ -83,7 +85,8 @@ def inventory_high_gaps(financials: list[FinanceRow], targets: dict[str, float],
     if over.empty:
         return []
     return [_gap("inventory_high", TOTAL, None, set(over.index), 0.0, float(over.sum() * rate),
-                 f"stock {over.sum():,.0f} above {targets['days_on_hand']:g} days on hand, summed over months")]
+                 f"stock worth {money(over.sum())} above {days(targets['days_on_hand'])} days on "
+                 "hand, summed over months")]
 
 
 def financial_gaps(variances: list[VarianceRow], financials: list[FinanceRow]) -> list[MarginGap]:
@@ -100,11 +103,11 @@ def financial_gaps(variances: list[VarianceRow], financials: list[FinanceRow]) -
             continue
         if v.metric == "gross_margin" and v.scope != TOTAL:
             gaps.append(_gap("financial_target", v.scope, v.scope, short_months[v.scope], 0.0, -v.variance,
-                             f"gross margin {v.actual:,.0f} against a budget of {v.reference:,.0f} "
-                             f"({v.variance_pct:+.1%})"))
+                             f"gross margin {money(v.actual)} against a budget of "
+                             f"{money(v.reference)} ({signed_percent(v.variance_pct)})"))
         elif v.metric == "gross_margin_pct":
             gaps.append(_gap("financial_target", TOTAL, None, short_months[TOTAL], 0.0, -v.variance * revenue,
-                             f"gross margin {v.actual:.1%} against a target of {v.reference:.1%}"))
+                             f"gross margin {percent(v.actual)} against a target of {percent(v.reference)}"))
     return gaps
 
 

@@ -4,7 +4,9 @@ Each gap is a pure function of the instance and its `SupplyPlanResult`: lost dem
 family and month (units and revenue at risk), plant months loaded to 95 % or more of regular
 plus overtime hours, safety-stock shortfall, supplier/lane/storage limits the plan runs into
 (with shadow prices), and the seasonal pre-build: stock above safety stock carried out of a
-normal month into a run of peak months. `ranked` lists them all by revenue at risk.
+normal month into a run of peak months. `ranked` lists them all by revenue at risk, each with a
+detail in the planner's words: a shadow price becomes what one more plant hour or unit of
+capacity in that month would save of plan cost (the LP's objective: costs and penalties).
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from sop.numbers import money_words, percent, units
 from sop.tools.supply.supply_plan import ZERO, BindingConstraint, SupplyPlanInstance, SupplyPlanResult
 
 PEAK_UTILISATION = 0.95  # share of regular + maximum overtime hours that makes a month a peak
+# What one unit of each binding limit is, in a planner's words.
+LIMIT_UNITS = {"plant_hours": ("plant hours", "plant hour"), "supplier": ("units of material", "unit of material"),
+               "lane": ("units shipped", "unit of lane capacity"), "storage": ("units stored", "unit of storage")}
 
 
 class SupplyGapsInput(BaseModel):
@@ -111,7 +117,8 @@ def supply_gaps(payload: SupplyGapsInput) -> SupplyGaps:
         safety_stock=shortfall,
         binding_limits=limits,
         prebuild=ahead,
-        ranked=rank_gaps(by_family or unmet, overload, shortfall, limits, ahead),
+        ranked=rank_gaps(by_family or unmet, overload, shortfall, limits, ahead,
+                         [b for b in plan.binding if b.family == "plant_hours"]),
     )
 
 
@@ -215,18 +222,23 @@ def rank_gaps(
     safety_stock: list[SafetyStockGap],
     binding_limits: list[BindingConstraint],
     prebuild: list[Prebuild],
+    plant_hours: list[BindingConstraint] | None = None,
 ) -> list[RankedGap]:
     """Every gap as one line, by revenue at risk, then units; lost demand is reported per
-    family when families are known, else per SKU."""
+    family when families are known, else per SKU. `plant_hours`, the binding plant-hour limits,
+    say what one more hour of a loaded plant month would save."""
+    hours = {(b.keys["plant"], b.period): b for b in plant_hours or []}
     lines = (
         [("unmet", u.family if isinstance(u, UnmetByFamily) else u.sku, u.period, u.units,
           u.revenue_at_risk or 0.0, "units of demand lost") for u in unmet]
         + [("plant_hours", p.plant, p.period, p.used_hours, 0.0,
-            f"{p.utilisation:.0%} of {p.available_hours:g} regular + overtime hours") for p in plant_overload]
+            f"{percent(p.utilisation, 0)} of {units(p.available_hours)} regular + overtime hours"
+            + (f"; {worth(hours[p.plant, p.period])}" if (p.plant, p.period) in hours else ""))
+           for p in plant_overload]
         + [("safety_stock", f"{s.sku}@{s.dc}", s.period, s.shortfall, 0.0,
-            f"units below a safety stock of {s.target:g}") for s in safety_stock]
+            f"units below a safety stock of {units(s.target)}") for s in safety_stock]
         + [(b.family, "/".join(b.keys.values()), b.period, b.used, 0.0,
-            f"at its limit of {b.limit:g}; shadow price {b.shadow_price:g} per unit") for b in binding_limits]
+            f"at its limit of {units(b.limit)} {LIMIT_UNITS[b.family][0]}; {worth(b)}") for b in binding_limits]
         + [("prebuild", p.resource, p.period, p.units, 0.0,
             f"units above safety stock ahead of the peak from {p.peak_start}") for p in prebuild]
     )  # fmt: skip
@@ -235,6 +247,18 @@ def rank_gaps(
         RankedGap(rank=i, kind=kind, subject=subject, month=month, units=units, value=value, detail=detail)
         for i, (kind, subject, month, units, value, detail) in enumerate(lines, start=1)
     ]
+
+
+def worth(limit: BindingConstraint) -> str:
+    """What one more unit of a binding limit would save, from its shadow price (≤ 0, currency per
+    unit of the limit): "each extra plant hour in 2027-03 would save 18 ¢ of plan cost"."""
+    one = f"each extra {LIMIT_UNITS[limit.family][1]} in {limit.period}"
+    if limit.shadow_price is None:
+        return f"the solver gave no value for {one}"
+    saving = -limit.shadow_price
+    if saving < 0.005:
+        return f"{one} would not lower plan cost"
+    return f"{one} would save {money_words(saving)} of plan cost"
 
 
 def gap_frame(gaps: SupplyGaps) -> pd.DataFrame:
