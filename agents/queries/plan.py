@@ -1,5 +1,8 @@
 """Supply-plan queries over the latest stored plan: lane load (`/logistics-plan`), the ranked
-gaps (`/gaps`) and the plan's summary with its largest gaps (`plan-summary`)."""
+gaps (`/gaps`) and the plan's summary with its largest gaps (`plan-summary`).
+
+While the current cycle has not solved its plan yet (week 1 and the consensus gate), each
+answers from the last solved plan and says so in its `note`."""
 
 from __future__ import annotations
 
@@ -23,6 +26,16 @@ from sop.tools.supply.logistics import LogisticsPlanOutput
 
 MAX_GAPS = 5
 Scenario = Literal["base", "upside", "downside"]
+
+
+def plan_note(ctx: QueryContext, cycle: str | None) -> str | None:
+    """Why the plan shown is not the current cycle's: it is made in week 2, after the consensus
+    gate; None when it is the current cycle's, or no cycle has run."""
+    if ctx.cycle_id is None or cycle == ctx.cycle_id:
+        return None
+    last = f"the last solved plan is {cycle}'s" if cycle else "no cycle has solved a supply plan yet"
+    return (f"the supply plan for {ctx.cycle_id} is made in week 2, after the consensus gate (the cycle is "
+            f"{ctx.state}); {last}")
 
 
 class Gap(BaseModel):
@@ -50,6 +63,7 @@ class LaneHeadline(BaseModel):
 
 class LanePlan(LogisticsPlanOutput):
     cycle: str | None = Field(description="the cycle whose base plan ships; None before any has")
+    note: str | None = Field(None, description="why the plan is not the current cycle's")
     scenario: Scenario = "base"
     headline: LaneHeadline
 
@@ -58,7 +72,7 @@ def lane_plan(ctx: QueryContext, q: LaneQuery) -> LanePlan:
     """Lane volume, capacity, utilisation and cost of the latest cycle's base plan."""
     cycle = latest_shipments_cycle(ctx.store)
     if cycle is None:
-        return LanePlan(cycle=None, lanes=[], binding=[], total_cost=0.0,
+        return LanePlan(cycle=None, note=plan_note(ctx, None), lanes=[], binding=[], total_cost=0.0,
                         headline=LaneHeadline(cycle=None, total_cost=0.0, binding_lane_months=0))
     months = base_plan_months(ctx.store, cycle)
     out = cast(LogisticsPlanOutput, registry.run("logistics-plan", {
@@ -66,7 +80,7 @@ def lane_plan(ctx: QueryContext, q: LaneQuery) -> LanePlan:
         "lanes": [{"plant": r.plant, "dc": r.dc, "cost_per_unit": r.cost_per_unit,
                    "capacity": [r.capacity_per_month] * len(months)}
                   for r in company.lanes(ctx.store).itertuples()]}))
-    return LanePlan(**out.model_dump(), cycle=cycle,
+    return LanePlan(**out.model_dump(), cycle=cycle, note=plan_note(ctx, cycle),
                     headline=LaneHeadline(cycle=cycle, total_cost=out.total_cost, binding_lane_months=len(out.binding)))
 
 
@@ -85,6 +99,7 @@ class GapsHeadline(BaseModel):
 
 class RankedGaps(BaseModel):
     cycle: str | None = Field(description="None before any cycle has ranked gaps")
+    note: str | None = Field(None, description="why the gaps are not the current cycle's")
     scenario: Scenario = "base"
     gaps: list[Gap]
     headline: GapsHeadline
@@ -94,7 +109,7 @@ def ranked_supply_gaps(ctx: QueryContext, q: GapsQuery) -> RankedGaps:
     """The latest cycle's ranked supply gaps in the base scenario."""
     cycle = latest_gaps_cycle(ctx.store)
     gaps = [Gap(**g) for g in records(ranked_gaps(ctx.store, cycle, "base"))] if cycle else []
-    return RankedGaps(cycle=cycle, gaps=gaps,
+    return RankedGaps(cycle=cycle, note=plan_note(ctx, cycle), gaps=gaps,
                       headline=GapsHeadline(cycle=cycle, gaps=len(gaps), units=sum(g.units for g in gaps)))
 
 
@@ -128,6 +143,7 @@ class PlanHeadline(BaseModel):
 
 class PlanSummary(BaseModel):
     cycle: str
+    note: str | None = Field(None, description="why the plan is not the current cycle's")
     scenario: Scenario
     family: str
     summary: PlanTotals
@@ -149,7 +165,7 @@ def plan_overview(ctx: QueryContext, q: PlanQuery) -> PlanSummary:
     family = one_of(q.family, [ALL, *ctx.families()], "family")
     cycle = latest_summary_cycle(ctx.store)
     if cycle is None:
-        raise QueryError(f"no supply plan yet: {ctx.context}; the plan is made in week 2, after the consensus gate")
+        raise QueryError(plan_note(ctx, None) or "no supply plan yet: no cycle has run; start one with 'sop cycle run'")
     summary = plan_summary(ctx.store, cycle, q.scenario)
     if summary.empty:
         raise QueryError(f"the {cycle} plan has no {q.scenario} scenario")
@@ -162,7 +178,7 @@ def plan_overview(ctx: QueryContext, q: PlanQuery) -> PlanSummary:
     totals = PlanTotals(**records(summary)[0])
     share = totals.unmet_units / totals.demand_units if totals.demand_units else 0.0
     return PlanSummary(
-        cycle=cycle, scenario=q.scenario, family=family, summary=totals, gaps=top,
+        cycle=cycle, note=plan_note(ctx, cycle), scenario=q.scenario, family=family, summary=totals, gaps=top,
         headline=PlanHeadline(cycle=cycle, scenario=q.scenario, status=totals.status,
                               demand_units=totals.demand_units, unmet_units=totals.unmet_units,
                               unmet_revenue=totals.unmet_revenue, unmet_share=share,

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from rich.console import RenderableType
+from rich.text import Text
 
 from sop.agents.queries import QUERIES, QueryContext, QueryError
 from sop.agents.queries.core import ALL
@@ -173,10 +174,21 @@ def parse(ctx: QueryContext, line: str) -> tuple[SlashCommand, dict[str, Any]]:
 
 
 def _figures(result: BaseModel) -> dict[str, Any]:
-    """The result as JSON; a plan read before any cycle has planned is only `{"cycle": None}`."""
+    """The result as JSON; a plan read before any cycle has planned is only its cycle and note."""
     if isinstance(result, LanePlan | RankedGaps) and result.cycle is None:
-        return {"cycle": None}
+        return {"cycle": None, **({"note": result.note} if result.note else {})}
     return result.model_dump(mode="json")
+
+
+def _shown(command: SlashCommand, result: BaseModel) -> list[RenderableType]:
+    """The view, after the note of a plan that is not the current cycle's (in its place while
+    the cycle has no plan to show: the current cycle is running, so 'run a cycle' is no answer)."""
+    note = getattr(result, "note", None)
+    if note is None:
+        return command.view(result)
+    if getattr(result, "cycle", "") is None:
+        return [Text(note[0].upper() + note[1:] + ".")]
+    return [Text(note[0].upper() + note[1:] + ":"), *command.view(result)]
 
 
 def dispatch(store: Store, line: str, settings: Settings) -> SlashResult:
@@ -189,4 +201,4 @@ def dispatch(store: Store, line: str, settings: Settings) -> SlashResult:
         result = QUERIES[command.query].run(ctx, values)
     except QueryError as exc:
         raise SlashError(str(exc)) from exc
-    return SlashResult(command=command.name, renderables=command.view(result), figures=_figures(result))
+    return SlashResult(command=command.name, renderables=_shown(command, result), figures=_figures(result))

@@ -18,8 +18,8 @@ from sop.store.busy import Hold, StoreBusy, hold_store
 
 EXIT_BUSY = 4
 # Commands that hold the store for more than a moment: a second command does not wait for them.
-LONG_COMMANDS = {"cycle run", "cycle approve", "cycle reject", "cycle resume", "data load", "data demo", "chat",
-                 "report"}
+LONG_COMMANDS = {"cycle run", "cycle approve", "cycle reject", "cycle resume", "cycle recover", "data load",
+                 "data demo", "chat", "report"}
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -59,6 +59,18 @@ def announce(ctx: typer.Context, period: str) -> None:
         held.announce(period)
 
 
+def damaged(path: Path, exc: duckdb.Error) -> typer.Exit:
+    """The one line for a store file that cannot be read: which file, and the way back."""
+    return fail(f"the planning store {path} is damaged and cannot be read ({str(exc).splitlines()[0]}); "
+                f"restore it from a backup with 'sop data restore FILE' (FILE as 'sop data backup' wrote it, "
+                f"in {path.parent / 'backups'} by default), or move it aside and load the data again with "
+                "'sop data load DIR'")
+
+
+# What DuckDB says when a file is not, or no longer, a whole database.
+DAMAGE_SIGNS = ("not a valid DuckDB database", "Could not read enough bytes", "corrupt", "checksum")
+
+
 def _open(path: Path) -> Store:
     try:
         return Store(path)
@@ -67,7 +79,9 @@ def _open(path: Path) -> Store:
         if "lock" in first:  # held by a process that does not take our lock
             raise fail(f"the planning store {path} is in use by another process; try again when it ends ({first})",
                        code=EXIT_BUSY) from exc
-        raise fail(f"cannot open the planning store {path}: {first}") from exc
+        raise damaged(path, exc) from exc
+    except duckdb.Error as exc:  # a file that opens but whose catalog or tables cannot be read
+        raise damaged(path, exc) from exc
 
 
 @contextmanager
@@ -80,8 +94,13 @@ def open_store(ctx: typer.Context) -> Iterator[Store]:
                 stack.enter_context(hold(ctx))
             except StoreBusy as exc:
                 raise fail(str(exc), code=EXIT_BUSY) from exc
-        store = _open(settings(ctx).db)
+        path = settings(ctx).db
+        store = _open(path)
         try:
             yield store
+        except duckdb.Error as exc:
+            if any(sign.lower() in str(exc).lower() for sign in DAMAGE_SIGNS):
+                raise damaged(path, exc) from exc
+            raise
         finally:
             store.close()

@@ -1,6 +1,8 @@
 """Who holds the planning store. DuckDB lets one process at a time open a database file, so every
-`sop` command first takes an exclusive lock on the file beside it, `DB.lock` (`fcntl.flock`, which
-the system drops when the process ends, even when it is killed), and writes into it who it is:
+`sop` command first takes an exclusive lock on the file beside it, `DB.lock` (a POSIX record lock,
+`fcntl.lockf`, which the system drops when the process ends, even when it is killed, and which,
+unlike `flock`, the worker processes a step forks do not inherit: a killed step's orphaned
+workers never keep the store busy), and writes into it who it is:
 PID, command, cycle and since when. A second command reads that instead of meeting DuckDB's
 lock error: it waits up to SOP_BUSY_WAIT seconds for a short command, and gives up at once with
 one line on a long one (a cycle step, a data load, a chat), which `sop cycle status` turns into
@@ -82,9 +84,11 @@ class Hold:
 
 
 def _try_lock(file: IO[str]) -> bool:
+    """A POSIX lock belongs to the process and goes when it closes any descriptor of the file, so
+    the holder never opens the lock file a second time (only waiters read it)."""
     try:
-        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        fcntl.lockf(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # EACCES or EAGAIN: another process holds it
         return False
     return True
 
@@ -114,7 +118,7 @@ def hold_store(db: Path | str, command: str, long: bool, wait_s: float) -> Itera
         finally:
             file.seek(0)
             file.truncate()
-            fcntl.flock(file, fcntl.LOCK_UN)
+            fcntl.lockf(file, fcntl.LOCK_UN)
 
 
 def status_path(db: Path | str) -> Path:

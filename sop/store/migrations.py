@@ -200,6 +200,18 @@ def create_solved_plans_table(con: duckdb.DuckDBPyConnection) -> None:
                 "result VARCHAR NOT NULL, PRIMARY KEY (cycle_id, scenario))")
 
 
+def add_cycle_answers(con: duckdb.DuckDBPyConnection) -> None:
+    """The answers given at a cycle's gates, in order, so `sop cycle recover` can replay them
+    when the checkpoint is lost."""
+    con.execute("ALTER TABLE cycle_status ADD COLUMN answers VARCHAR")
+
+
+def add_benchmark_to_backtests(con: duckdb.DuckDBPyConnection) -> None:
+    """Each node's benchmark of record (SeasonalNaive, or Naive for sparse or short demand) beside
+    its backtest error, which the consensus gate shows."""
+    con.execute("ALTER TABLE backtests ADD COLUMN benchmark VARCHAR")
+
+
 MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
     create_input_tables,
     create_forecast_plan_and_decision_tables,
@@ -209,6 +221,8 @@ MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
     create_model_usage_table_and_report_notes,
     create_cycle_status_table,
     create_solved_plans_table,
+    add_cycle_answers,
+    add_benchmark_to_backtests,
 ]
 
 
