@@ -59,6 +59,8 @@ bench: $(STAMP)
 	$(PY) -m bench.supply_plan
 	$(PY) -m bench.forecast_m1
 	$(PY) -m bench.forecast_tourism
+	$(PY) -m bench.forecast_intermittent
+	$(PY) -m bench.forecast_hierarchy
 	$(PY) -m bench.forecast_scale
 
 clean:

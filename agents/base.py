@@ -74,11 +74,12 @@ class AgentSpec:
             return f"{self.name} may not use {tool!r}; its tools are {', '.join(self.allowlist)}"
         return None
 
-    def use(self, tool: str, payload, log) -> BaseModel:
-        """Run a registry tool on this agent's behalf, refusing anything off the belt."""
+    def use(self, tool: str, payload, log, progress: registry.Progress | None = None) -> BaseModel:
+        """Run a registry tool on this agent's behalf, refusing anything off the belt; a tool that
+        loops long reports to `progress(done, total)`."""
         reason = self.refusal(tool) or (None if tool in self.tools else f"{tool!r} is not a planning tool")
         if reason:
             log.warning("tool_refused", agent=self.name, tool=tool, reason=reason)
             raise ToolNotAllowed(reason)
         log.info("tool_call", agent=self.name, tool=tool)
-        return registry.run(tool, payload)
+        return registry.run(tool, payload, progress)

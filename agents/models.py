@@ -122,10 +122,10 @@ class UsageMeter(BaseCallbackHandler):
 
     def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[BaseMessage]], *,
                             metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        """Note the cycle a call belongs to: graph nodes run on the thread `cycle-PERIOD`."""
-        thread = str((metadata or {}).get("thread_id", ""))
-        if thread.startswith("cycle-"):
-            self.cycle_id = thread.removeprefix("cycle-")
+        """Note the cycle a call belongs to: the runner names it in the run's metadata (`cycle_id`)."""
+        cycle_id = (metadata or {}).get("cycle_id")
+        if cycle_id:
+            self.cycle_id = str(cycle_id)
 
     def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
         usage = [g.message.usage_metadata for gens in response.generations for g in gens

@@ -330,7 +330,7 @@ class InvalidDecisions(ValueError):
         super().__init__("; ".join(problems))
 
 
-def _field_path(loc: tuple) -> str:
+def field_path(loc: tuple) -> str:
     """('decisions', 1, 'demand', 'change_pct') → 'decisions[2].change_pct' (entries count from 1)."""
     path, previous = "", None
     for part in loc:
@@ -354,7 +354,7 @@ def load_decisions(path: Path) -> list[Decision]:
     try:
         return DecisionsFile.model_validate(raw).decisions
     except ValidationError as exc:
-        lines = [f"{path}: {_field_path(e['loc']) or 'the file'}: {e['msg']}" for e in exc.errors()]
+        lines = [f"{path}: {field_path(e['loc']) or 'the file'}: {e['msg']}" for e in exc.errors()]
         hint = f"Fix {path.name} and run the command again; kinds: {', '.join(KINDS)}"
         raise ValueError("\n".join([*lines, hint])) from exc
 

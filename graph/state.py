@@ -1,19 +1,24 @@
 """What flows through one cycle. Large tables live in the store, keyed by cycle; the state
-carries the keys, the key figures and the decisions taken at the gates."""
+carries the keys, the key figures and the decisions taken at the gates.
+
+typing_extensions' TypedDict, not typing's: LangGraph Server draws JSON schemas from these on
+Python 3.11 (Studio's input form shows `cycle_id` and `period`)."""
 
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal
+
+from typing_extensions import TypedDict
 
 Gate = Literal["consensus", "executive"]
 
 
 class CycleInput(TypedDict):
-    """What a caller passes to start a cycle."""
+    """What a caller passes to start a cycle: its month, twice (the cycle is named by it)."""
 
-    cycle_id: str
-    period: str
+    cycle_id: str  # YYYY-MM
+    period: str  # YYYY-MM
 
 
 class Approval(TypedDict):
@@ -33,3 +38,4 @@ class CycleState(CycleInput, total=False):
     reports: Annotated[list[dict[str, Any]], operator.add]
     published_version: int
     package_dir: str
+    refused: str | None  # why the run did not start the cycle (it runs, waits or is published already)

@@ -1,8 +1,9 @@
 """Week 1, demand planning.
 
 The demand-forecaster cleanses the order history (stockouts, promotions, outliers, gaps),
-forecasts every node of the hierarchy SKU × DC → SKU → family → total, reconciles them so every
-level adds up, replaces launches' forecasts with their analogs' launch curves, and scores last
+forecasts every node of the hierarchy SKU × DC → SKU → family → total, replaces launches'
+forecasts with their analogs' launch curves, reconciles the nodes so every level adds up
+(`SOP_RECONCILIATION`; MinT weighs each node by its honest backtest residuals), and scores last
 cycle's forecast against the month that has since come in. Sales input from market events
 and planner overrides layer on top; the consensus gate adopts the result.
 """
@@ -14,8 +15,9 @@ from langgraph.runtime import Runtime
 
 from sop.agents.demand_forecaster import DEMAND_FORECASTER
 from sop.agents.narrator import narrate
-from sop.graph.context import CycleContext
+from sop.graph.context import CycleContext, RunContext, open_context
 from sop.graph.outputs import expect
+from sop.graph.progress import Progress
 from sop.graph.state import CycleState
 from sop.log import get_logger
 from sop.store import company
@@ -43,20 +45,23 @@ def _history(ctx: CycleContext, period: str) -> pd.DataFrame:
 
 
 def _node_forecasts(cleansed: pd.DataFrame, families: pd.Series, horizon: int,
-                    log) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Base forecasts and backtests for every node of the hierarchy, keyed by level and key."""
+                    log, progress: Progress | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Base forecasts, backtests and honest backtest residuals for every node of the
+    hierarchy, keyed by level and key."""
     nodes = aggregate(cleansed, families, value="demand")
     points = [DemandPoint(unique_id=f"{r.level}:{r.key}", ds=r.month, y=r.demand)
               for r in nodes.itertuples(index=False)]
-    result = expect(ForecastOutput, DEMAND_FORECASTER.use("demand-forecast",
-                                                          ForecastInput(history=points, horizon=horizon), log))
+    counter = progress.tool(DEMAND_FORECASTER.name, "demand-forecast", "forecasting", "series") if progress else None
+    result = expect(ForecastOutput, DEMAND_FORECASTER.use(
+        "demand-forecast", ForecastInput(history=points, horizon=horizon), log, progress=counter))
     forecast = pd.DataFrame([r.model_dump() for r in result.forecast]).rename(columns={"ds": "month"})
     backtest = pd.DataFrame([r.model_dump() for r in result.backtest])
-    for frame in (forecast, backtest):
+    residuals = pd.DataFrame([r.model_dump() for r in result.residuals]).rename(columns={"ds": "month"})
+    for frame in (forecast, backtest, residuals):
         frame[["level", "key"]] = frame.pop("unique_id").str.split(":", n=1, expand=True)
     bottom = backtest["level"] == "sku_dc"
     backtest.loc[bottom, ["sku", "dc"]] = backtest.loc[bottom, "key"].str.rsplit("/", n=1, expand=True).to_numpy()
-    return forecast, backtest
+    return forecast, backtest, residuals
 
 
 def _with_launch_curves(forecast: pd.DataFrame, cleansed: pd.DataFrame, items: pd.DataFrame,
@@ -74,6 +79,15 @@ def _with_launch_curves(forecast: pd.DataFrame, cleansed: pd.DataFrame, items: p
         indexed.loc[hit, band] = (indexed.loc[hit, band] + shift).clip(lower=0)
     indexed.loc[hit, "model"] = "analog launch curve"
     return indexed.reset_index()
+
+
+def base_forecasts(cleansed: pd.DataFrame, items: pd.DataFrame, horizon: int,
+                   log, progress: Progress | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every node's base forecast (launches on their analogs' curves), backtest and honest
+    backtest residuals, before reconciliation: what bench/forecast_hierarchy.py scores too."""
+    forecast, backtest, residuals = _node_forecasts(cleansed, items.set_index("sku")["family"], horizon, log,
+                                                    progress)
+    return _with_launch_curves(forecast, cleansed, items, horizon), backtest, residuals
 
 
 def _bottom(frame: pd.DataFrame) -> pd.DataFrame:
@@ -106,19 +120,28 @@ def last_cycle_accuracy(ctx: CycleContext, period: str, history: pd.DataFrame, f
     return report.to_frame().assign(evaluated_cycle=previous)
 
 
-def demand_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
-    ctx, cycle_id, period = runtime.context, state["cycle_id"], state["period"]
-    log = get_logger(cycle_id=cycle_id, node="demand_planning", agent=DEMAND_FORECASTER.name)
+def demand_planning(state: CycleState, runtime: Runtime[RunContext]) -> dict:
+    with open_context(runtime.context, state["cycle_id"]) as ctx:
+        return plan_demand(ctx, state, Progress(runtime.stream_writer, "demand_planning"))
+
+
+def plan_demand(ctx: CycleContext, state: CycleState, progress: Progress) -> dict:
+    cycle_id, period = state["cycle_id"], state["period"]
+    agent = DEMAND_FORECASTER.name
+    log = get_logger(cycle_id=cycle_id, node="demand_planning", agent=agent)
+    progress.say("reading the order history, market events and the item master", agent=agent)
     horizon = month_range(period, ctx.settings.horizon_months)
     history = _history(ctx, period)
     items = company.items(ctx.store)
     families = items.set_index("sku")["family"]
     events = every_market_event(ctx.store)
 
+    progress.say("cleansing the history: stockouts, promotions, outliers, gaps", agent=agent)
     cleansed, adjustments = cleanse_history(history, events[events["start_month"] < period], items)
-    forecast, backtest = _node_forecasts(cleansed, families, len(horizon), log)
-    forecast = _with_launch_curves(forecast, cleansed, items, len(horizon))
-    coherent = reconcile(forecast[["level", "key", "month", "yhat", *BANDS]], families, method="ols")
+    forecast, backtest, residuals = base_forecasts(cleansed, items, len(horizon), log, progress)
+    progress.say("reconciling the hierarchy, sales input, last cycle's accuracy", agent=agent)
+    coherent = reconcile(forecast[["level", "key", "month", "yhat", *BANDS]], families,
+                         method=ctx.settings.reconciliation, residuals=residuals)
     coherent = coherent.merge(forecast[["level", "key", "month", "model"]], on=["level", "key", "month"])
     statistical = _bottom(coherent)
     future_events = events[events["end_month"] >= period]
@@ -153,6 +176,7 @@ def demand_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
                          & (accuracy["metric"] == "wape")]
         if not total.empty:  # last cycle may still wait at its consensus gate, with no consensus yet
             figures["last_cycle_wape"] = float(total["value"].iloc[0])
+    progress.say("writing the narrative", agent=agent)
     report = narrate(DEMAND_FORECASTER, figures, ctx.model, log)
     ctx.store.save_reports(cycle_id, [report])
     log.info("week1_done", **{k: round(v, 4) for k, v in figures.items()})

@@ -14,9 +14,10 @@ from sop.agents.inventory_optimizer import INVENTORY_OPTIMIZER
 from sop.agents.logistics_planner import LOGISTICS_PLANNER
 from sop.agents.narrator import narrate
 from sop.agents.supplier_relationship_manager import SUPPLIER_RELATIONSHIP_MANAGER
-from sop.graph.context import CycleContext
+from sop.graph.context import CycleContext, RunContext, open_context
 from sop.graph.outputs import expect
 from sop.graph.plan_inputs import SCENARIOS, plan_instance
+from sop.graph.progress import Progress
 from sop.graph.state import CycleState
 from sop.log import get_logger
 from sop.store import Store, company
@@ -33,10 +34,11 @@ from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult, b
 
 
 def _inventory_policy(ctx: CycleContext, state: CycleState, demand: pd.DataFrame,
-                      log) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      log, progress: Progress) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Safety stock and reorder points per SKU × DC, sized on the backtest forecast error, and
     the ABC-XYZ segments they came from."""
     s, cycle_id = ctx.settings, state["cycle_id"]
+    progress.tool(INVENTORY_OPTIMIZER.name, "abc-xyz")
     abc = expect(AbcXyzOutput, INVENTORY_OPTIMIZER.use(
         "abc-xyz", AbcXyzInput(items=abc_items(ctx.store, state["period"])), log))
     segments = pd.DataFrame([r.model_dump() for r in abc.items]).set_index("sku")
@@ -47,6 +49,7 @@ def _inventory_policy(ctx: CycleContext, state: CycleState, demand: pd.DataFrame
     rows = pd.DataFrame({"mean_demand": mean}).join(sigma).reset_index()
     rows = rows[rows["mean_demand"] > 0].join(items, on="sku").join(lead, on="supplier")
     rows["service_level"] = rows["sku"].map(segments["service_level"]).fillna(segments["service_level"].min())
+    progress.tool(INVENTORY_OPTIMIZER.name, "reorder-calc")
     result = expect(ReorderCalcOutput, INVENTORY_OPTIMIZER.use("reorder-calc", ReorderCalcInput(items=[
         {"sku": r.sku, "mean_demand": r.mean_demand, "demand_std": r.error_std, "lead_time": r.lead_time,
          "lead_time_std": r.lead_time_std, "unit_cost": r.unit_cost, "ordering_cost": s.ordering_cost,
@@ -63,13 +66,17 @@ def _inventory_policy(ctx: CycleContext, state: CycleState, demand: pd.DataFrame
 
 
 def _solve(ctx: CycleContext, state: CycleState, demand: pd.DataFrame,
-           log) -> dict[str, tuple[SupplyPlanInstance, SupplyPlanResult]]:
+           log, progress: Progress) -> dict[str, tuple[SupplyPlanInstance, SupplyPlanResult]]:
     """Each scenario's instance, built once from the same plan inputs, and its solved plan."""
     inputs = plan_inputs(ctx.store, state["cycle_id"])
     plans = {}
-    for scenario in SCENARIOS:
+    for number, scenario in enumerate(SCENARIOS, start=1):
+        progress.say(f"solving the supply plan of scenario {scenario}, {number}/{len(SCENARIOS)}",
+                     agent=LOGISTICS_PLANNER.name, tool="supply-plan", done=number - 1, total=len(SCENARIOS))
         instance = plan_instance(ctx.settings, state["horizon"], inputs, demand, scenario)
         plans[scenario] = (instance, expect(SupplyPlanResult, LOGISTICS_PLANNER.use("supply-plan", instance, log)))
+    progress.say("supply plans solved", agent=LOGISTICS_PLANNER.name, tool="supply-plan", done=len(SCENARIOS),
+                 total=len(SCENARIOS))
     return plans
 
 
@@ -137,7 +144,7 @@ def keep_scenario_plan(store: Store, cycle_id: str, scenario: str, instance: Sup
 
 
 def _scorecards(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult,
-                log) -> SupplierScorecardOutput:
+                log, progress: Progress) -> SupplierScorecardOutput:
     """Each supplier scored on the last 12 months' deliveries, with the base plan's material load
     against its capacity."""
     period = state["period"]
@@ -155,10 +162,13 @@ def _scorecards(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstan
         item_sources=company.items(ctx.store)[["sku", "supplier"]].to_dict("records"),
         capacity_plan=[{"supplier": k[0], "period": k[1], "planned_qty": v, "capacity": capacity[k]}
                        for k, v in load.items() if capacity.get(k, 0) > 0])
+    progress.tool(SUPPLIER_RELATIONSHIP_MANAGER.name, "supplier-scorecard")
     return expect(SupplierScorecardOutput, SUPPLIER_RELATIONSHIP_MANAGER.use("supplier-scorecard", payload, log))
 
 
-def _lanes(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult, log):
+def _lanes(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult, log,
+           progress: Progress):
+    progress.tool(LOGISTICS_PLANNER.name, "logistics-plan")
     shipped = pd.DataFrame([s.model_dump() for s in plan.shipments]).groupby(["plant", "dc", "period"])["qty"].sum()
     out = expect(LogisticsPlanOutput, LOGISTICS_PLANNER.use("logistics-plan", LogisticsPlanInput(
         periods=instance.periods, lanes=[lane.model_dump() for lane in instance.lanes],
@@ -170,19 +180,25 @@ def _lanes(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, p
     return use
 
 
-def supply_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
-    ctx, cycle_id = runtime.context, state["cycle_id"]
+def supply_planning(state: CycleState, runtime: Runtime[RunContext]) -> dict:
+    with open_context(runtime.context, state["cycle_id"]) as ctx:
+        return plan_supply(ctx, state, Progress(runtime.stream_writer, "supply_planning"))
+
+
+def plan_supply(ctx: CycleContext, state: CycleState, progress: Progress) -> dict:
+    cycle_id = state["cycle_id"]
     log = get_logger(cycle_id=cycle_id, node="supply_planning", agent=None)
     demand = scenario_demand(ctx.store, cycle_id)
-    policy, segments = _inventory_policy(ctx, state, demand, log.bind(agent=INVENTORY_OPTIMIZER.name))
+    policy, segments = _inventory_policy(ctx, state, demand, log.bind(agent=INVENTORY_OPTIMIZER.name), progress)
     plan_log = log.bind(agent=LOGISTICS_PLANNER.name)
-    plans = _solve(ctx, state, demand, plan_log)
+    plans = _solve(ctx, state, demand, plan_log, progress)
     kept = {scenario: keep_scenario_plan(ctx.store, cycle_id, scenario, instance, plan, plan_log)
             for scenario, (instance, plan) in plans.items()}
 
     base_instance, base_plan = plans["base"]
-    lane_use = _lanes(ctx, state, base_instance, base_plan, plan_log)
-    cards = _scorecards(ctx, state, base_instance, base_plan, log.bind(agent=SUPPLIER_RELATIONSHIP_MANAGER.name))
+    lane_use = _lanes(ctx, state, base_instance, base_plan, plan_log, progress)
+    cards = _scorecards(ctx, state, base_instance, base_plan, log.bind(agent=SUPPLIER_RELATIONSHIP_MANAGER.name),
+                        progress)
     scores = pd.DataFrame([{"supplier": c.supplier, "score": c.weighted_score, "tier": c.tier,
                             "quality": c.scores.quality, "delivery": c.scores.delivery, "cost": c.scores.cost,
                             "responsiveness": c.scores.responsiveness, "on_time": c.metrics.on_time_delivery,
@@ -206,6 +222,7 @@ def supply_planning(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
                  "binding_constraints": float(len(base_plan.binding)),
                  "peak_lane_utilisation": float(lane_use["utilisation"].max())},
     }
+    progress.say("writing the narratives")
     reports = [narrate(INVENTORY_OPTIMIZER, figures["inventory"], ctx.model, log),
                narrate(SUPPLIER_RELATIONSHIP_MANAGER, figures["suppliers"], ctx.model, log),
                narrate(LOGISTICS_PLANNER, figures["plan"], ctx.model, log)]

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 from langgraph.runtime import Runtime
 
-from sop.graph.context import CycleContext
+from sop.graph.context import CycleContext, RunContext, open_context
 from sop.graph.outputs import expect
+from sop.graph.progress import Progress
 from sop.graph.state import CycleState
 from sop.log import get_logger
 from sop.report.package import build_package
@@ -92,16 +93,18 @@ def _kpis(ctx: CycleContext, state: CycleState, items: list[FinanceItem], target
 
 def _resolve_gaps(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult,
                   items: list[FinanceItem], rows: list[FinanceRow], variances: list[VarianceRow],
-                  targets: dict[str, float]) -> GapResolution:
+                  targets: dict[str, float], progress: Progress) -> GapResolution:
     """Rank the base plan's gaps by margin at risk and re-plan the best levers for the top ones."""
     cycle_id = state["cycle_id"]
+    counter = progress.tool(None, "gap-resolution", "what-if re-plans solved:", "")
     promotions = finance_inputs.open_promotions(ctx.store, state["period"])
     suppliers = finance_inputs.supplier_tiers(ctx.store, cycle_id)
     resolution = expect(GapResolution, run_tool("gap-resolution", GapResolutionInput(
         instance=instance, plan=plan, items=items, financials=rows, variances=variances,
         promotions=promotions.astype(object).where(promotions.notna(), None).to_dict("records"),
         suppliers=suppliers.astype(object).where(suppliers.notna(), None).to_dict("records"),
-        targets=targets, tolerance=ctx.settings.variance_tolerance, max_whatifs=ctx.settings.max_whatifs)))
+        targets=targets, tolerance=ctx.settings.variance_tolerance, max_whatifs=ctx.settings.max_whatifs),
+        progress=counter))
     gaps = pd.DataFrame([g.model_dump() for g in resolution.gaps],
                         columns=["rank", "kind", "subject", "family", "months", "units", "margin_at_risk", "detail"])
     gaps["months"] = gaps["months"].map(",".join)
@@ -141,9 +144,15 @@ def _figures(rows: list[FinanceRow], variances: list[VarianceRow], resolution: G
     }
 
 
-def financial_review(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
-    ctx, cycle_id = runtime.context, state["cycle_id"]
+def financial_review(state: CycleState, runtime: Runtime[RunContext]) -> dict:
+    with open_context(runtime.context, state["cycle_id"]) as ctx:
+        return review_finances(ctx, state, Progress(runtime.stream_writer, "financial_review"))
+
+
+def review_finances(ctx: CycleContext, state: CycleState, progress: Progress) -> dict:
+    cycle_id = state["cycle_id"]
     log = get_logger(cycle_id=cycle_id, node="financial_review", agent=None)
+    progress.say("projecting each scenario's plan in money, against budget and targets", tool="financial-projection")
     items, targets = _finance_items(ctx), finance_inputs.targets(ctx.store)
     plans = {scenario: solved_plan(ctx.store, cycle_id, scenario) for scenario in state["supply"]["scenarios"]}
     projections = _projections(ctx, state, items, plans)
@@ -154,10 +163,13 @@ def financial_review(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
     ctx.store.replace("variances", pd.concat([pd.DataFrame([v.model_dump() for v in rows]).assign(scenario=scenario)
                                               for scenario, rows in variances.items()], ignore_index=True),
                       cycle_id=cycle_id)
+    progress.say("last month's key metrics", tool="kpi-scorecard")
     _kpis(ctx, state, items, targets)
-    resolution = _resolve_gaps(ctx, state, *plans["base"], items, projections["base"], variances["base"], targets)
+    resolution = _resolve_gaps(ctx, state, *plans["base"], items, projections["base"], variances["base"], targets,
+                               progress)
     figures = _figures(projections["base"], variances["base"], resolution)
     package = Path(ctx.settings.out_dir) / cycle_id
+    progress.say("writing the executive package")
     build_package(ctx.store, cycle_id, state["period"], package)
     log.info("week3_done", **{k: round(v, 4) for k, v in figures.items()})
     return {"finance": {"figures": figures}, "package_dir": str(package)}

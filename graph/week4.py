@@ -16,9 +16,11 @@ import pandas as pd
 from langgraph.runtime import Runtime
 
 from sop.agents.logistics_planner import LOGISTICS_PLANNER
-from sop.graph.context import CycleContext
+from sop.graph.context import CycleContext, RunContext, open_context
 from sop.graph.decisions import Decision, apply_decisions, company_facts, parse_decisions
 from sop.graph.outputs import expect
+from sop.graph.progress import Progress
+from sop.graph.standing import mark
 from sop.graph.state import Approval, CycleState
 from sop.graph.week2 import keep_scenario_plan
 from sop.log import get_logger
@@ -34,7 +36,7 @@ GAP_ACTIONS = 5  # the highest-ranked gaps of the published plan each get an act
 GAP_OWNER_ROLES = ("supply_lead", "planner")  # who owns gap follow-ups, in order of preference
 
 
-def _replan(ctx: CycleContext, state: CycleState, decisions: list[Decision], log) -> str:
+def _replan(ctx: CycleContext, state: CycleState, decisions: list[Decision], log, progress: Progress) -> str:
     """The scenario to publish: 'base' as it was approved, or the base plan re-solved with
     every decision that changes it."""
     changing = [d for d in decisions if d.changes_plan()]
@@ -42,6 +44,8 @@ def _replan(ctx: CycleContext, state: CycleState, decisions: list[Decision], log
         return "base"
     base, _ = solved_plan(ctx.store, state["cycle_id"], "base")
     instance = apply_decisions(base, changing, company_facts(ctx.store, state["horizon"]))
+    progress.say(f"re-solving the base plan with {len(changing)} executive decision(s)", agent=LOGISTICS_PLANNER.name,
+                 tool="supply-plan")
     plan = expect(SupplyPlanResult, LOGISTICS_PLANNER.use("supply-plan", instance, log))
     summary, _ = keep_scenario_plan(ctx.store, state["cycle_id"], APPROVED, instance, plan, log)
     log.info("replanned", decisions=len(changing), objective=plan.objective, unmet_units=summary["unmet_units"])
@@ -75,15 +79,22 @@ def _action_items(ctx: CycleContext, state: CycleState, approval: Approval, deci
                               f"{g.value:,.0f} at risk ({g.detail})"} for g in gaps.itertuples(index=False)]
 
 
-def execution(state: CycleState, runtime: Runtime[CycleContext]) -> dict:
-    ctx, cycle_id = runtime.context, state["cycle_id"]
+def execution(state: CycleState, runtime: Runtime[RunContext]) -> dict:
+    with open_context(runtime.context, state["cycle_id"]) as ctx:
+        return execute(ctx, state, Progress(runtime.stream_writer, "execution"))
+
+
+def execute(ctx: CycleContext, state: CycleState, progress: Progress) -> dict:
+    cycle_id = state["cycle_id"]
     log = get_logger(cycle_id=cycle_id, node="execution", agent=None)
     approval = state["approvals"][-1]
     decisions = parse_decisions(approval["decisions"])
-    scenario = _replan(ctx, state, decisions, log.bind(agent=LOGISTICS_PLANNER.name))
+    scenario = _replan(ctx, state, decisions, log.bind(agent=LOGISTICS_PLANNER.name), progress)
+    progress.say("publishing the plan version, the action items and the package")
     version = ctx.store.publish_plan(cycle_id, scenario=scenario, approved_by=approval["by"])
     ctx.store.add_action_items(cycle_id, _action_items(ctx, state, approval, decisions, scenario))
     package = Path(ctx.settings.out_dir) / cycle_id
     build_package(ctx.store, cycle_id, state["period"], package)
     log.info("cycle_published", version=version, scenario=scenario, package=str(package))
+    mark(ctx, cycle_id, "done", horizon=state["horizon"], published_version=version, package_dir=str(package))
     return {"published_version": version, "package_dir": str(package)}

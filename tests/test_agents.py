@@ -35,6 +35,7 @@ from sop.agents.offline import extract_args
 from sop.agents.runtime import Limits
 from sop.chat.conversation import ChatSession
 from sop.cli.cycle_steps import _record_usage
+from sop.graph.runner import Cycles
 from sop.log import get_logger
 from sop.store import Store
 
@@ -282,7 +283,7 @@ def test_narratives_fall_back_to_the_template_visibly(api, waiting_company):
 
 
 def test_a_cycles_model_calls_and_tokens_are_metered_and_stored(api, waiting_company):
-    """Graph nodes run on the thread cycle-PERIOD; the meter notes it, and the CLI stores the
+    """The runner names the cycle in the run's config; the meter notes it, and the CLI stores the
     counts under that cycle, which `sop cycle status` shows."""
     api.post(API).mock(side_effect=Script(lambda body: completion("ok", usage=(40, 7))))
     meter = UsageMeter()
@@ -295,8 +296,9 @@ def test_a_cycles_model_calls_and_tokens_are_metered_and_stored(api, waiting_com
     graph.add_node("narrate", lambda state: {"text": str(model.invoke(state["text"]).content)})
     graph.add_edge(START, "narrate")
     graph.add_edge("narrate", END)
-    graph.compile().invoke({"text": "hi"}, {"configurable": {"thread_id": f"cycle-{CYCLE}"}})
-    graph.compile().invoke({"text": "again"}, {"configurable": {"thread_id": f"cycle-{CYCLE}"}})
+    config = Cycles._config(CYCLE)
+    graph.compile().invoke({"text": "hi"}, config)
+    graph.compile().invoke({"text": "again"}, config)
 
     with Store(waiting_company / "sop.duckdb") as store:
         _record_usage(store, meter)

@@ -17,6 +17,7 @@ from processes import Moment, SopProcess
 from typer.testing import CliRunner
 
 from sop.cli.app import app
+from sop.graph.checkpoint import thread_id
 
 SERVER = os.environ.get("SOP_TEST_POSTGRES_URL")
 NO_SERVER = ("no PostgreSQL server: set SOP_TEST_POSTGRES_URL=postgresql://USER@HOST:PORT/DATABASE, or run "
@@ -51,7 +52,7 @@ def test_a_cycle_killed_in_week_1_resumes_from_its_postgresql_checkpoint(tmp_pat
     assert "waiting at the consensus gate" in sop.run("cycle", "resume").stdout
     with psycopg.connect(database) as conn:
         threads = {thread for (thread,) in conn.execute("SELECT DISTINCT thread_id FROM checkpoints")}
-    assert threads == {"cycle-2026-11"}
+    assert threads == {thread_id("2026-11")}
     assert not (tmp_path / "checkpoints.sqlite").exists()
 
 

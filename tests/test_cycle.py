@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from sop.cli.app import app
 from sop.store import Store
+from sop.store.forecasts import node_backtests
 from sop.store.ledger import verify_chain
 
 POLICY = Path(__file__).resolve().parent.parent / "data" / "demo-policy.yaml"
@@ -57,6 +58,11 @@ def test_an_attended_cycle_stops_at_each_gate_and_finishes(attended):
     sop = attended
     out = sop("cycle", "run").stdout
     assert "waiting at the consensus gate" in out and "sop cycle approve --gate consensus" in out
+    assert "Honest backtest WAPE" in out
+    with Store(sop.env["SOP_DB"]) as store:
+        nodes = node_backtests(store, "2026-11")
+    assert nodes["level"].tolist() == ["total"] + ["family"] * 5
+    assert set(nodes["benchmark"]) <= {"SeasonalNaive", "Naive"} and nodes["backtest_wape"].between(0, 1).all()
     assert sop.status() == {"period": "2026-11", "state": "waiting", "gate": "consensus", "error": None,
                             "published_version": None, "package_dir": None}
 

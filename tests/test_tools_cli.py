@@ -51,7 +51,7 @@ def test_bad_tool_input_gets_one_clear_line(args, message):
 def test_the_served_graph_has_no_checkpointer():
     config = json.loads((Path(__file__).parent.parent / "langgraph.json").read_text())
     module, name = config["graphs"]["sop_cycle"].split(":")
-    assert module == "./graph/cycle.py"
+    assert module == "sop.graph.cycle"  # by module, so it serves from any folder sop is installed in
     from sop.graph.cycle import cycle_graph
     assert name == "cycle_graph" and cycle_graph.checkpointer is None
 

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import openpyxl
 import pandas as pd
 import pytest
+from langgraph.runtime import Runtime
 from pagecheck import check_package, find_chromium
 
 from sop.config import Settings
@@ -65,7 +66,7 @@ def week3(tmp_path_factory):
         keep_scenario_plan(store, PERIOD, scenario, instance, solve_supply_plan(instance), get_logger())
     store.publish_plan(PERIOD, scenario="base", approved_by="U2")
     before = _snapshot(store)
-    out = financial_review(state, SimpleNamespace(context=ctx))
+    out = financial_review(state, Runtime(context=ctx))
     yield SimpleNamespace(store=store, before=before, out=out, package=Path(out["package_dir"]))
     store.close()
 
@@ -122,12 +123,21 @@ def test_the_workbook_has_its_sheets_and_header_rows(week3):
     assert headers["Gaps and recommendations"][:3] == ["item", "id", "what"]
     assert headers["KPIs"][:4] == ["cycle_id", "metric", "month", "value"]
     assert headers["Decision log"][:3] == ["seq", "cycle_id", "gate"]
-    assert all(book[name].freeze_panes == "A2" for name in SHEETS)
+    # The header row and the columns that name a row stay in view.
+    assert {name: book[name].freeze_panes for name in SHEETS} == {
+        "Consensus forecast": "E2", "Supply plan": "E2", "Inventory targets": "C2", "Financials": "D2",
+        "Gaps and recommendations": "C2", "KPIs": "D2", "Decision log": "B2"}
     assert all(cell.font.bold for cell in book["Financials"][1])
-    revenue = headers["Financials"].index("revenue") + 1
-    assert book["Financials"].cell(row=2, column=revenue).number_format == "#,##0"
-    otif = next(r for r in book["KPIs"].iter_rows(min_row=2) if r[1].value == "otif")
-    assert otif[3].number_format == "0.0%"
+    formats = {name: dict(zip(headers[name], (c.number_format for c in book[name][2]))) for name in SHEETS}
+    assert formats["Financials"]["revenue"] == formats["Financials"]["working_capital"] == "#,##0"
+    assert formats["Financials"]["gross_margin_pct"] == "0.0%" and formats["Financials"]["month"] == "General"
+    assert {m: formats["Consensus forecast"][m] for m in HORIZON} == dict.fromkeys(HORIZON, "#,##0")
+    kpis = {r[1].value: r for r in book["KPIs"].iter_rows(min_row=2)}
+    value = headers["KPIs"].index("value")
+    assert kpis["otif"][value].number_format == kpis["mape"][value].number_format == "0.0%"  # 0.2885 is 28.9%
+    assert kpis["working_capital"][value].number_format == "#,##0"
+    assert kpis["days_on_hand"][value].number_format == "0.0"
+    assert kpis["otif"][headers["KPIs"].index("variance_pct")].number_format == "+0.0%;-0.0%;0.0%"
 
 
 def test_the_package_draws_in_chromium(week3):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -16,24 +15,30 @@ from sop.tools.finance import gap_resolution, kpis, projection, recommendations,
 from sop.tools.forecasting import demand_forecast
 from sop.tools.supply import gaps, inventory, logistics, supplier, supplier_scorecard, supply_plan, supply_plan_solve
 
+Progress = Callable[[int, int], None]  # (done, total), in the tool's own unit: series, what-ifs
+
 
 @dataclass(frozen=True)
 class Tool:
     name: str
     description: str
     input_model: type[BaseModel]
-    fn: Callable[[Any], BaseModel]
+    fn: Callable[..., BaseModel]
+    reports_progress: bool = False  # fn takes `progress(done, total)`: a tool that loops long
 
-    def run(self, payload: BaseModel | dict) -> BaseModel:
-        """Validate the payload against the input model, then run the tool."""
+    def run(self, payload: BaseModel | dict, progress: Progress | None = None) -> BaseModel:
+        """Validate the payload against the input model, then run the tool; a tool that loops
+        long reports how far it got to `progress`, when one is given."""
         data = payload if isinstance(payload, self.input_model) else self.input_model.model_validate(
             payload.model_dump() if isinstance(payload, BaseModel) else payload)
+        if progress is not None and self.reports_progress:
+            return self.fn(data, progress=progress)
         return self.fn(data)
 
 
 TOOLS: dict[str, Tool] = {t.name: t for t in (
     Tool("demand-forecast", "Baseline forecast per series with 80/95 % intervals, model chosen by backtest",
-         demand_forecast.ForecastInput, demand_forecast.forecast_demand),
+         demand_forecast.ForecastInput, demand_forecast.forecast_demand, reports_progress=True),
     Tool("reorder-calc", "EOQ, safety stock, reorder point and order-up-to level per item",
          inventory.ReorderCalcInput, inventory.reorder_calc),
     Tool("abc-xyz", "ABC by revenue and XYZ by demand variability, with service targets per segment",
@@ -58,7 +63,7 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
                           "vs target",
          kpis.KpiInput, kpis.kpi_scorecard),
     Tool("gap-resolution", "Gaps ranked by margin at risk, with recommendations quantified by what-if re-plans",
-         recommendations.GapResolutionInput, gap_resolution.resolve_gaps),
+         recommendations.GapResolutionInput, gap_resolution.resolve_gaps, reports_progress=True),
 )}
 
 
@@ -66,7 +71,7 @@ class UnknownTool(KeyError):
     pass
 
 
-def run(name: str, payload: BaseModel | dict) -> BaseModel:
+def run(name: str, payload: BaseModel | dict, progress: Progress | None = None) -> BaseModel:
     if name not in TOOLS:
         raise UnknownTool(f"unknown tool {name!r}; known tools: {', '.join(TOOLS)}")
-    return TOOLS[name].run(payload)
+    return TOOLS[name].run(payload, progress)

@@ -81,4 +81,13 @@ def resume(ctx: typer.Context, period: str | None = PeriodOpt, policy: Path | No
     cycle_steps.resume(ctx, period, policy)
 
 
+@app.command("recover")
+def recover(ctx: typer.Context, period: str | None = PeriodOpt, policy: Path | None = PolicyOpt) -> None:
+    """Rebuild a cycle whose checkpoint was lost from the store: run it again up to where the
+    store shows it, giving each gate the answer on record, writing nothing twice."""
+    from sop.cli import cycle_steps
+
+    cycle_steps.recover(ctx, period, policy)
+
+
 app.command("status")(cycle_status.status)

@@ -3,7 +3,8 @@
 A cycle the runner last recorded as waiting, done or failed is read from the status it kept
 beside the store (`sop.store.busy.write_status`), without loading the graph; a running one (or
 one with no such record) from its checkpoint. While a step of the cycle holds the store, the
-answer is that it is running, by whom and since when.
+answer is that it is running, by whom and since when. A cycle the store shows but whose
+checkpoint is gone is named as such, with `sop cycle recover` as the way back.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import typer
 from sop.cli.common import EXIT_BUSY, announce, console, fail, hold, open_store, settings
 from sop.store import Store
 from sop.store.busy import StoreBusy, read_statuses
-from sop.store.cycles import NO_HISTORY, next_period
+from sop.store.cycles import NO_HISTORY, cycle_record, lost_checkpoint_line, next_period
 from sop.tools.periods import MONTH_PATTERN
 
 
@@ -46,13 +47,28 @@ def usage_line(store: Store, period: str) -> str:
 def _from_checkpoint(ctx: typer.Context, store: Store, period: str) -> dict[str, Any]:
     from sop.graph.checkpoint import CheckpointUnavailable
     from sop.graph.context import CycleContext
-    from sop.graph.runner import Cycles
+    from sop.graph.runner import CycleError, Cycles
 
     try:
         with Cycles(CycleContext(settings=settings(ctx), store=store)) as cycles:
             return cycles.status(period).as_json()
+    except (CheckpointUnavailable, CycleError) as exc:
+        raise fail(str(exc)) from exc
+
+
+def _check_checkpoint(ctx: typer.Context, store: Store, period: str) -> None:
+    """A recorded status stands only while the checkpoint still holds the cycle (read straight
+    from a SQLite file; through the checkpointer for PostgreSQL)."""
+    from sop.graph.checkpoint import CheckpointUnavailable, saved_thread, thread_id
+
+    try:
+        saved = saved_thread(settings(ctx).checkpoint_url, thread_id(period))
     except CheckpointUnavailable as exc:
         raise fail(str(exc)) from exc
+    if saved is None:
+        _from_checkpoint(ctx, store, period)
+    elif not saved and (record := cycle_record(store, period)) is not None:
+        raise fail(lost_checkpoint_line(record))
 
 
 def status(ctx: typer.Context, period: str | None = PeriodOpt,
@@ -68,6 +84,8 @@ def status(ctx: typer.Context, period: str | None = PeriodOpt,
             shown = read_statuses(db).get(the_period)
             if shown is None or shown.get("state") == "running":
                 shown = _from_checkpoint(ctx, store, the_period)
+            elif shown.get("state") != "done":
+                _check_checkpoint(ctx, store, the_period)
             usage = usage_line(store, the_period)
     except StoreBusy as exc:
         _busy(exc, period, as_json, read_statuses(db))

@@ -8,18 +8,20 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from sop.agents.models import UsageMeter, chat_model
+from sop.chat.tables import FitTable, records_table
 from sop.cli.common import announce, console, fail, open_store, settings
+from sop.cli.cycle_progress import StepProgress
 from sop.graph.checkpoint import CheckpointUnavailable
 from sop.graph.context import CycleContext
 from sop.graph.decisions import Decision, InvalidDecisions, load_decisions
-from sop.graph.gates import NotAuthorized
+from sop.graph.gates import AnswerRefused, NotAuthorized
 from sop.graph.policy import load_policy
 from sop.graph.runner import CycleError, Cycles, Outcome, default_period
 from sop.graph.state import Gate
 from sop.log import get_logger
+from sop.numbers import FORMATS, column_kind
 from sop.store.forecasts import consensus_view
 
 EXIT_POLICY_PAUSED = 3
@@ -36,12 +38,13 @@ def _cycles(ctx: typer.Context, policy: Path | None = None) -> Iterator[tuple[Cy
         meter = UsageMeter()
         context = CycleContext(settings=cfg, store=store, model=chat_model(cfg, callbacks=[meter]),
                                policy=loaded_policy)
+        display = StepProgress(console)
         try:
-            cycles = Cycles(context)
+            cycles = Cycles(context, on_progress=display.update)
         except CheckpointUnavailable as exc:
             raise fail(str(exc)) from exc
         try:
-            with cycles:
+            with cycles, display:
                 yield cycles, context
         finally:
             _record_usage(store, meter)
@@ -66,13 +69,8 @@ def _period(ctx: typer.Context, context: CycleContext, period: str | None) -> st
     return the_period
 
 
-def _records_table(title: str, records: list[dict]) -> Table | str:
-    if not records:
-        return f"{title}: none"
-    table = Table(*records[0].keys(), title=title)
-    for rec in records:
-        table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in rec.values()])
-    return table
+def _records_table(title: str, records: list[dict]) -> FitTable | str:
+    return records_table(title, records) if records else f"{title}: none"
 
 
 def _show_view(outcome: Outcome, context: CycleContext) -> None:
@@ -82,6 +80,8 @@ def _show_view(outcome: Outcome, context: CycleContext) -> None:
         console.print(_records_table("Forecast layers by family, units over the horizon", view["layers"]))
         console.print(_records_table("Scenarios, units over the horizon",
                                      [{"scenario": k, "units": v} for k, v in view["scenarios"].items()]))
+        console.print(_records_table("Honest backtest WAPE of the statistical forecast (before reconciliation) "
+                                     "against the benchmark of record, by node", view["backtests"]))
         console.print(_records_table("Accuracy of past cycles: total WAPE and value added (FVA) by layer",
                                      view["accuracy"]))
         console.print(_records_table("Planner overrides", view["overrides"]))
@@ -119,11 +119,10 @@ def _show(outcome: Outcome, context: CycleContext) -> None:
         console.print(f"The {outcome.period} cycle is {outcome.state}.{hint}")
         return
     payload = outcome.payload or {}
-    table = Table("figure", "value",
-                  title=f"{outcome.period}: waiting at the {outcome.gate} gate: {payload.get('approving')}")
-    for key, value in payload.get("figures", {}).items():
-        table.add_row(key, f"{value:,.4g}")
-    console.print(table)
+    figures = [[key, FORMATS[column_kind(key, isinstance(value, int | float))](value)]
+               for key, value in payload.get("figures", {}).items()]
+    console.print(FitTable(f"{outcome.period}: waiting at the {outcome.gate} gate: {payload.get('approving')}",
+                           ["figure", "value"], figures, [False, True]))
     _show_view(outcome, context)
     for report in payload.get("reports", []):
         console.print(f"[bold]{report['agent']}[/]: {report['narrative']}")
@@ -153,7 +152,20 @@ def run(ctx: typer.Context, period: str | None, policy: Path | None) -> None:
 
 def resume(ctx: typer.Context, period: str | None, policy: Path | None) -> None:
     with _cycles(ctx, policy) as (cycles, context):
-        _finish(cycles.resume(_period(ctx, context, period)), context)
+        try:
+            outcome = cycles.resume(_period(ctx, context, period))
+        except CycleError as exc:
+            raise fail(str(exc)) from exc
+        _finish(outcome, context)
+
+
+def recover(ctx: typer.Context, period: str | None, policy: Path | None) -> None:
+    with _cycles(ctx, policy) as (cycles, context):
+        try:
+            outcome = cycles.recover(_period(ctx, context, period))
+        except CycleError as exc:
+            raise fail(str(exc)) from exc
+        _finish(outcome, context)
 
 
 def _read_decisions(path: Path | None) -> list[Decision]:
@@ -170,7 +182,7 @@ def decide(ctx: typer.Context, gate: Gate, person: str, approved: bool, notes: s
         the_period = _period(ctx, context, period)
         try:
             outcome = cycles.decide(the_period, gate, person, approved, notes, decisions)
-        except NotAuthorized as exc:
+        except (NotAuthorized, AnswerRefused) as exc:  # AnswerRefused: the gate itself refused it
             get_logger(cycle_id=the_period, node=f"{gate}_gate", agent=None).info(
                 "approval_refused", gate=gate, person=person)
             raise fail(f"refused: {exc}") from exc
