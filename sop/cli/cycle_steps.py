@@ -141,31 +141,26 @@ def _finish(outcome: Outcome, context: CycleContext) -> None:
         raise typer.Exit(EXIT_POLICY_PAUSED)
 
 
-def run(ctx: typer.Context, period: str | None, policy: Path | None) -> None:
+def _step(ctx: typer.Context, period: str | None, policy: Path | None, action: str) -> None:
+    """Run, resume or recover one cycle: the same store, errors and exit codes for each."""
     with _cycles(ctx, policy) as (cycles, context):
         try:
-            outcome = cycles.run(_period(ctx, context, period))
+            outcome = getattr(cycles, action)(_period(ctx, context, period))
         except CycleError as exc:
             raise fail(str(exc)) from exc
         _finish(outcome, context)
+
+
+def run(ctx: typer.Context, period: str | None, policy: Path | None) -> None:
+    _step(ctx, period, policy, "run")
 
 
 def resume(ctx: typer.Context, period: str | None, policy: Path | None) -> None:
-    with _cycles(ctx, policy) as (cycles, context):
-        try:
-            outcome = cycles.resume(_period(ctx, context, period))
-        except CycleError as exc:
-            raise fail(str(exc)) from exc
-        _finish(outcome, context)
+    _step(ctx, period, policy, "resume")
 
 
 def recover(ctx: typer.Context, period: str | None, policy: Path | None) -> None:
-    with _cycles(ctx, policy) as (cycles, context):
-        try:
-            outcome = cycles.recover(_period(ctx, context, period))
-        except CycleError as exc:
-            raise fail(str(exc)) from exc
-        _finish(outcome, context)
+    _step(ctx, period, policy, "recover")
 
 
 def _read_decisions(path: Path | None) -> list[Decision]:
