@@ -45,6 +45,37 @@ class Model(Protocol):
     def predict(self, h: int) -> dict[str, Any]: ...
 
 
+class LeanAutoETS:
+    """AutoETS's AICc search over every form of one error type except the damped seasonal ones.
+
+    Those two forms cost 41 % of the search on the scale benchmark's 60-month series (4.5 ms
+    each against 0.2–3.2 ms for the other seven) and the AICc picked one of them for 6 of 258
+    of those series. Without them the engine needs a third less CPU, and on M1 and Tourism its
+    MASE improved (1.030 → 1.024, 1.426 → 1.416) while sMAPE moved by +0.01 and +0.07.
+    """
+
+    def __init__(self, season_length: int, error: str) -> None:
+        self.season_length, self.error = season_length, error
+
+    def fit(self, y: np.ndarray) -> LeanAutoETS:
+        """The lower-AICc of the two searches: damped or not without a season, undamped with one."""
+        self.best = AutoETS(self.season_length, model=self.error + "ZN").fit(y)
+        try:
+            seasonal = AutoETS(self.season_length, model=self.error + "ZZ", damped=False).fit(y)
+        except Exception:  # too short for a seasonal form: the non-seasonal search stands
+            return self
+        if seasonal.model_["aicc"] < self.best.model_["aicc"]:
+            self.best = seasonal
+        return self
+
+    @property
+    def model_(self) -> dict[str, Any]:
+        return self.best.model_
+
+    def predict(self, h: int) -> dict[str, Any]:
+        return self.best.predict(h)
+
+
 @dataclass(frozen=True)
 class Candidate:
     name: str
@@ -77,7 +108,8 @@ def seasonal_regime(m: int, positive: bool = False) -> Regime:
     their mean weighted by inverse honest backtest MAE. Per-series selection lost to any
     combination on both sets, so no member is ever picked alone. AutoETS searches only
     multiplicative errors on positive demand and additive ones otherwise (M needs y > 0): about
-    a third of the full search's cost, for 0.2 % more MASE on M1. One origin, as far back as the
+    a third of the full search's cost, for 0.2 % more MASE on M1; and it skips the damped
+    seasonal forms (`LeanAutoETS`), a third of what remained. One origin, as far back as the
     horizon (or the history) allows, keeps the cost at one search per model.
     """
     error = "M" if positive else "A"
@@ -87,7 +119,7 @@ def seasonal_regime(m: int, positive: bool = False) -> Regime:
         benchmark_competes=True,
         candidates=(
             Candidate("SeasonalNaive", lambda: SeasonalNaive(m)),
-            Candidate("AutoETS", lambda: AutoETS(m, model=error + "ZZ"), lambda fit: AutoETS(
+            Candidate("AutoETS", lambda: LeanAutoETS(m, error), lambda fit: AutoETS(
                 m, model=fit.model_["components"][:3], damped="d," in fit.model_["method"])),
             Candidate("DynamicOptimizedTheta", lambda: DynamicOptimizedTheta(m)),
             Candidate("CES", lambda: AutoCES(m), lambda fit: AutoCES(m, model=fit.model_["seasontype"])),
