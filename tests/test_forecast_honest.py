@@ -34,6 +34,24 @@ def test_a_level_change_right_after_the_origin_is_scored_as_a_miss():
     assert result.benchmark_mae == pytest.approx(100, rel=0.1)
 
 
+def test_a_long_history_gets_a_second_origin_a_season_earlier_that_never_sees_its_months():
+    # 72 months, h = 12: origins at months 48 and 60; the level doubles right after month 48, so
+    # the earlier origin's 12 months are all misses of about −100 whatever the later one learnt
+    rng = np.random.default_rng(4)
+    y = np.r_[np.full(48, 100.0), np.full(24, 200.0)] * rng.normal(1, 0.01, 72)
+    result = forecast_series(y, horizon=12, season_length=12)
+    assert list(result.cv_index) == [*range(48, 60), *range(60, 72)]
+    assert result.cv_error[:12].mean() == pytest.approx(-100, rel=0.1)
+    assert result.cv_actual == pytest.approx(y[48:])
+
+
+def test_a_second_origin_needs_three_seasons_before_it():
+    # 60 months, h = 18: the last origin is month 42; a season earlier would leave 30 months
+    y = 100 * np.random.default_rng(5).normal(1, 0.05, 60)
+    result = forecast_series(y, horizon=18, season_length=12)
+    assert list(result.cv_index) == list(range(42, 60))
+
+
 def test_the_backtest_row_reports_the_miss():
     _, backtest = forecast_frame(frame("shift", level_shift()), horizon=12, n_jobs=1)
     assert backtest.loc[0, "mae"] == pytest.approx(100, rel=0.1)

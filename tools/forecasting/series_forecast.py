@@ -97,7 +97,8 @@ class Regime:
     min_train: int  # months of history before the first origin
     max_step: int  # longest backtest horizon
     span: int  # months from the first origin to the end of the history
-    windows: int
+    windows: int  # origins at most
+    gap: int = 0  # months between origins counted back from the last; 0: spread evenly over the span
 
 
 def seasonal_regime(m: int, positive: bool = False) -> Regime:
@@ -109,8 +110,11 @@ def seasonal_regime(m: int, positive: bool = False) -> Regime:
     combination on both sets, so no member is ever picked alone. AutoETS searches only
     multiplicative errors on positive demand and additive ones otherwise (M needs y > 0): about
     a third of the full search's cost, for 0.2 % more MASE on M1; and it skips the damped
-    seasonal forms (`LeanAutoETS`), a third of what remained. One origin, as far back as the
-    horizon (or the history) allows, keeps the cost at one search per model.
+    seasonal forms (`LeanAutoETS`), a third of what remained. The last origin is as far back as
+    the horizon (or the history) allows; a second one a season earlier, where that still leaves
+    three seasons to fit on, doubles the errors the weights and the bands learn from. With the
+    last origin alone Tourism's 80 % band covered 0.853 of the test months: one window's errors
+    were larger than the test's. Histories too short for it (60 months at h = 18) pay nothing.
     """
     error = "M" if positive else "A"
     return Regime(
@@ -130,7 +134,8 @@ def seasonal_regime(m: int, positive: bool = False) -> Regime:
         min_train=2 * m,
         max_step=36,
         span=36,
-        windows=1,
+        windows=2,
+        gap=m,
     )
 
 
@@ -198,11 +203,14 @@ def choose_regime(y: np.ndarray, season_length: int) -> tuple[Regime, float, flo
 
 
 def origins(n: int, horizon: int, regime: Regime) -> tuple[int, np.ndarray]:
-    """(backtest horizon, history lengths at each origin), evenly spaced over the held-out span."""
+    """(backtest horizon, history lengths at each origin): `gap` months apart back from the last
+    (an earlier one only where it sees FORM_MONTHS), or evenly spaced over the held-out span."""
     span = min(regime.span, n - regime.min_train)
     step = min(regime.max_step, horizon, span)
-    if regime.windows == 1:
-        return step, np.array([n - step])
+    if regime.gap:
+        last = n - step
+        earlier = [last - k * regime.gap for k in range(regime.windows - 1, 0, -1)]
+        return step, np.array([c for c in earlier if c >= FORM_MONTHS] + [last])
     cutoffs = np.unique(np.linspace(n - span, n - step, regime.windows).round().astype(int))
     return step, cutoffs
 
