@@ -30,7 +30,7 @@ from statsforecast.models import (
     Theta,
 )
 
-from sop.tools.forecasting.intermittent import SPARSE_CLASSES, RecentRate, classify_demand
+from sop.tools.forecasting.intermittent import SPARSE_CLASSES, RecentRate, SeasonalRate, classify_demand
 
 COMBINATION = "Combination"
 FORM_MONTHS = 36  # months an origin fit needs before its chosen form is kept for the forecast (three seasons)
@@ -140,12 +140,13 @@ def seasonal_regime(m: int, positive: bool = False) -> Regime:
 
 
 def sparse_regime(m: int, n: int) -> Regime:
-    """Intermittent or lumpy demand: the Croston family and the recent mean rate, blended, flat bands.
+    """Intermittent or lumpy demand: the Croston family and the recent rate, flat and seasonal, blended.
 
     Chosen on bench/forecast_intermittent.py with M1 shapes and confirmed on Tourism shapes:
     per-series selection by backtest RMSE (three origins a season apart) lost to the blend on
-    both, because three origins of sparse counts rank the candidates mostly by noise. Naive is
-    the benchmark only: after a lone demand it would repeat that demand every month.
+    both, because three origins of sparse counts rank the candidates mostly by noise. The
+    seasonal rate (`SeasonalRate`) lets the blend follow a season the flat members miss every
+    year. Naive is the benchmark only: after a lone demand it would repeat that demand every month.
     """
     return Regime(
         name="intermittent",
@@ -158,6 +159,7 @@ def sparse_regime(m: int, n: int) -> Regime:
             Candidate("ADIDA", ADIDA),
             Candidate("IMAPA", IMAPA),
             Candidate("RecentRate", lambda: RecentRate(3 * m)),
+            Candidate("SeasonalRate", lambda: SeasonalRate(m, 3 * m)),
         ),
         combine=True,
         width_growth=0.0,
