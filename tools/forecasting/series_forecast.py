@@ -58,14 +58,14 @@ class LeanAutoETS:
         self.season_length, self.error = season_length, error
 
     def fit(self, y: np.ndarray) -> LeanAutoETS:
-        """The lower-AICc of the two searches: damped or not without a season, undamped with one."""
-        self.best = AutoETS(self.season_length, model=self.error + "ZN").fit(y)
+        """The lower AICc of the six undamped forms and the damped trend without a season."""
+        self.best = AutoETS(self.season_length, model=self.error + "ZZ", damped=False).fit(y)
         try:
-            seasonal = AutoETS(self.season_length, model=self.error + "ZZ", damped=False).fit(y)
-        except Exception:  # too short for a seasonal form: the non-seasonal search stands
+            damped = AutoETS(self.season_length, model=self.error + "AN", damped=True).fit(y)
+        except Exception:  # the damped form cannot fit this history: the search stands
             return self
-        if seasonal.model_["aicc"] < self.best.model_["aicc"]:
-            self.best = seasonal
+        if damped.model_["aicc"] < self.best.model_["aicc"]:
+            self.best = damped
         return self
 
     @property
