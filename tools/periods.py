@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 def to_timestamp(month: str) -> pd.Timestamp:
+    import pandas as pd
+
     return pd.Timestamp(f"{month}-01")
 
 
@@ -16,7 +21,7 @@ def to_month(ts: pd.Timestamp) -> str:
 
 
 def add_months(month: str, n: int) -> str:
-    return to_month(to_timestamp(month) + pd.DateOffset(months=n))
+    return month_of_number(month_number(month) + n)
 
 
 def month_range(first: str, count: int) -> list[str]:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pydantic import BaseModel
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
 from sop.numbers import FORMATS, column_kind
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 LEFT = {"text", "month", "timestamp"}  # kinds that align left; numbers align right
 PROSE_MIN = 24  # a prose column narrower than this reads a word a line: show rows as blocks instead
@@ -103,7 +105,7 @@ def _cell(values: dict[str, Any], col: Col) -> str:
 def table(title: str, rows: Sequence[BaseModel | dict[str, Any]], columns: tuple[Col, ...],
           caption: str | None = None) -> FitTable:
     """A table of `rows` (models or dicts) showing `columns`; a missing value shows as a dash."""
-    dumped = [row.model_dump() if isinstance(row, BaseModel) else row for row in rows]
+    dumped = [row if isinstance(row, dict) else row.model_dump() for row in rows]
     return FitTable(title, [c.header for c in columns], [[_cell(v, c) for c in columns] for v in dumped],
                     [c.fmt not in LEFT for c in columns], caption)
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import typer
 
 from sop.chat.tables import records_table
-from sop.cli.common import console, fail, open_store
-from sop.store.company import is_team_member
+from sop.cli.common import console, fail, open_store, period_option
 
 app = typer.Typer(help="Action items from the executive decisions and the plan's gaps.", no_args_is_help=True)
 
@@ -15,7 +14,7 @@ app = typer.Typer(help="Action items from the executive decisions and the plan's
 @app.command("list")
 def list_items(
     ctx: typer.Context,
-    period: str | None = typer.Option(None, "--period", help="one cycle only"),
+    period: str | None = period_option("one cycle only, YYYY-MM"),
     status: str = typer.Option("all", "--status", help="open, closed or all"),
 ) -> None:
     """Action items, oldest first, with owner, due date and status."""
@@ -37,6 +36,8 @@ def close(
     notes: str = typer.Option("", "--notes", help="what was done"),
 ) -> None:
     """Mark an action item done."""
+    from sop.store.company import is_team_member
+
     with open_store(ctx) as store:
         if not is_team_member(store, person):
             raise fail(f"{person!r} is not in the team file; only team members close action items")

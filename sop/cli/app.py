@@ -1,14 +1,17 @@
-"""The `sop` console script: builds Settings once and hands it to the commands."""
+"""The `sop` console script: sets up logging, then runs the command, which reads the settings
+once, when it first needs them (`sop.cli.common.settings`).
+
+Every module of `sop.cli` loads with the script, so each imports at its top only typer, rich and
+light parts of sop; what a command needs beyond that (pandas, DuckDB, the graph, the report) it
+imports when it runs, so that `sop --help` and `sop --version` start fast
+(tests/test_cli_startup.py keeps it so; bench/cli_startup.py times it).
+"""
 
 from __future__ import annotations
-
-from importlib.metadata import version
 
 import typer
 
 from sop.cli import actions, chat, cycle, data, decisions, forecast, override, plan, report, tools
-from sop.config import Settings
-from sop.log import configure_logging
 
 app = typer.Typer(help="Run the monthly S&OP cycle: data, cycle, tools and reports.", no_args_is_help=True)
 app.add_typer(data.app, name="data")
@@ -24,18 +27,30 @@ app.command("chat")(chat.chat)
 app.command("ask")(chat.ask)
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _log_level(value: str) -> str:
+    if value.upper() not in LOG_LEVELS:
+        raise typer.BadParameter(f"expected DEBUG, INFO, WARNING or ERROR, not {value!r}")
+    return value
+
+
 def _print_version(value: bool) -> None:
     if value:
+        from importlib.metadata import version
+
         typer.echo(f"sop {version('sop')}")
         raise typer.Exit()
 
 
 @app.callback()
-def main(ctx: typer.Context, log_level: str = typer.Option("WARNING", help="DEBUG, INFO, WARNING or ERROR"),
+def main(log_level: str = typer.Option("WARNING", callback=_log_level, help="DEBUG, INFO, WARNING or ERROR"),
          show_version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                            help="print the installed version and exit")) -> None:
+    from sop.log import configure_logging
+
     configure_logging(log_level)
-    ctx.obj = Settings()
 
 
 if __name__ == "__main__":

@@ -19,10 +19,10 @@ from rich.console import RenderableType
 from rich.text import Text
 
 from sop.cli.common import console, fail, open_store, settings
-from sop.config import Settings
 
 if TYPE_CHECKING:
     from sop.chat.conversation import ChatSession
+    from sop.config import Settings
     from sop.store import Store
 
 readline: ModuleType | None

@@ -1,20 +1,27 @@
 """What the command modules share: the console, the settings and opening the store, held for
-the command (`sop.store.busy`) so a second command gets one line instead of DuckDB's lock error."""
+the command (`sop.store.busy`) so a second command gets one line instead of DuckDB's lock error.
+DuckDB loads when a command opens the store, not with the script."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from sop.config import Settings
-from sop.store import Store
 from sop.store.busy import Hold, StoreBusy, hold_store
+
+if TYPE_CHECKING:
+    import duckdb
+    from pydantic import ValidationError
+
+    from sop.config import Settings
+    from sop.store import Store
 
 EXIT_BUSY = 4
 # Commands that hold the store for more than a moment: a second command does not wait for them.
@@ -26,13 +33,49 @@ errors = Console(stderr=True, soft_wrap=True)
 
 
 def settings(ctx: typer.Context) -> Settings:
-    return ctx.find_root().obj
+    """The settings, read once per command, when it first needs them (not for a help page); a
+    value that does not fit is one line naming the variable, exit 2."""
+    root = ctx.find_root()
+    if root.obj is None:
+        from pydantic import ValidationError
+
+        from sop.config import Settings
+
+        try:
+            root.obj = Settings()
+        except ValidationError as exc:
+            raise fail(_setting_line(exc), code=2) from exc
+    return root.obj
+
+
+def _setting_line(exc: ValidationError) -> str:
+    """The first value of the environment (or .env) that does not fit, named by its variable."""
+    first = exc.errors()[0]
+    name = ".".join(str(part) for part in first["loc"])
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"setting {name}: {first['msg']}, got {first.get('input')!r}{more}; fix it in the environment or in .env"
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
     """Print one clear line on stderr and return the exit to raise."""
     errors.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
+
+
+def _month(value: str | None) -> str | None:
+    """A `--period` that is not a month is a usage error (exit 2), not an empty cycle."""
+    if value is None:
+        return None
+    from sop.tools.periods import MONTH_PATTERN
+
+    if not re.fullmatch(MONTH_PATTERN, value):
+        raise typer.BadParameter(f"expected a month as YYYY-MM (e.g. 2026-11), not {value!r}")
+    return value
+
+
+def period_option(help_text: str) -> Any:
+    """A `--period` option, the month of a cycle, checked as typed."""
+    return typer.Option(None, "--period", callback=_month, help=help_text)
 
 
 def command_name(ctx: typer.Context) -> str:
@@ -72,6 +115,10 @@ DAMAGE_SIGNS = ("not a valid DuckDB database", "Could not read enough bytes", "c
 
 
 def _open(path: Path) -> Store:
+    import duckdb
+
+    from sop.store import Store
+
     try:
         return Store(path)
     except duckdb.IOException as exc:
@@ -88,6 +135,8 @@ def _open(path: Path) -> Store:
 def open_store(ctx: typer.Context) -> Iterator[Store]:
     """The store, held for this command unless it holds it already; one line and exit 4 when
     another command holds it."""
+    import duckdb
+
     with ExitStack() as stack:
         if "hold" not in ctx.find_root().meta:
             try:

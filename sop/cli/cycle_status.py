@@ -10,27 +10,17 @@ checkpoint is gone is named as such, with `sop cycle recover` as the way back.
 from __future__ import annotations
 
 import json
-import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from sop.cli.common import EXIT_BUSY, announce, console, fail, hold, open_store, settings
-from sop.store import Store
+from sop.cli.common import EXIT_BUSY, announce, console, fail, hold, open_store, period_option, settings
 from sop.store.busy import StoreBusy, read_statuses
-from sop.store.cycles import NO_HISTORY, cycle_record, lost_checkpoint_line, next_period
-from sop.tools.periods import MONTH_PATTERN
 
+if TYPE_CHECKING:
+    from sop.store import Store
 
-def _month(value: str | None) -> str | None:
-    """A `--period` that is not a month is a usage error (exit 2), not an empty cycle."""
-    if value is not None and not re.fullmatch(MONTH_PATTERN, value):
-        raise typer.BadParameter(f"expected a month as YYYY-MM (e.g. 2026-11), not {value!r}")
-    return value
-
-
-PeriodOpt = typer.Option(None, "--period", callback=_month,
-                         help="cycle month YYYY-MM; default: the month after the history")
+PeriodOpt = period_option("cycle month YYYY-MM; default: the month after the history")
 
 
 def usage_line(store: Store, period: str) -> str:
@@ -60,6 +50,7 @@ def _check_checkpoint(ctx: typer.Context, store: Store, period: str) -> None:
     """A recorded status stands only while the checkpoint still holds the cycle (read straight
     from a SQLite file; through the checkpointer for PostgreSQL)."""
     from sop.graph.checkpoint import CheckpointUnavailable, saved_thread, thread_id
+    from sop.store.cycles import cycle_record, lost_checkpoint_line
 
     try:
         saved = saved_thread(settings(ctx).checkpoint_url, thread_id(period))
@@ -74,6 +65,8 @@ def _check_checkpoint(ctx: typer.Context, store: Store, period: str) -> None:
 def status(ctx: typer.Context, period: str | None = PeriodOpt,
            as_json: bool = typer.Option(False, "--json", help="machine-readable")) -> None:
     """Where the cycle stands: running, waiting (at which gate), done or failed."""
+    from sop.store.cycles import NO_HISTORY, next_period
+
     db = settings(ctx).db
     try:
         with hold(ctx), open_store(ctx) as store:
@@ -86,11 +79,20 @@ def status(ctx: typer.Context, period: str | None = PeriodOpt,
                 shown = _from_checkpoint(ctx, store, the_period)
             elif shown.get("state") != "done":
                 _check_checkpoint(ctx, store, the_period)
-            usage = usage_line(store, the_period)
+            usage = None if as_json else usage_line(store, the_period)  # --json leaves it out
     except StoreBusy as exc:
         _busy(exc, period, as_json, read_statuses(db))
         return
     _print(shown, as_json, usage)
+
+
+def way_on(state: str, period: str) -> str:
+    """What to type next for a cycle that failed or stopped running; empty for any other state."""
+    if state == "failed":
+        return f"once that is fixed, 'sop cycle resume --period {period}' carries it on"
+    if state == "running":
+        return f"if no process is running it any more, continue it with 'sop cycle resume --period {period}'"
+    return ""
 
 
 def _print(shown: dict[str, Any], as_json: bool, usage: str | None) -> None:
@@ -101,7 +103,10 @@ def _print(shown: dict[str, Any], as_json: bool, usage: str | None) -> None:
     busy = shown.get("busy")
     held = (f" (`{busy['command']}` by PID {busy['pid']} since {busy['since'][11:19]}; it holds the store until it "
             "ends)" if busy else "")
-    console.print(f"{shown['period']}: {shown['state']}{gate}{held}", highlight=False)
+    why = f": {shown['error']}" if shown.get("error") else ""
+    next_step = "" if busy else way_on(shown["state"], shown["period"])
+    console.print(f"{shown['period']}: {shown['state']}{gate}{held}{why}" + (f"; {next_step}" if next_step else ""),
+                  highlight=False)
     if usage:
         console.print(usage, highlight=False)
 

@@ -10,10 +10,7 @@ import typer
 from rich.table import Table
 
 from sop.cli.common import EXIT_BUSY, console, fail, hold, open_store, settings
-from sop.data.sample_company import write_sample_company
 from sop.graph.checkpoint import POSTGRES_SCHEMES
-from sop.store import DataError
-from sop.store.backup import BackupError, aside, backup_store, default_backup_path, restore_store
 from sop.store.busy import StoreBusy, status_path
 from sop.store.checkpoint_file import CheckpointFileDamaged, copy_checkpoints, holds_thread
 
@@ -21,6 +18,8 @@ app = typer.Typer(help="Load planning data into the DuckDB store.", no_args_is_h
 
 
 def _load(ctx: typer.Context, directory: Path) -> None:
+    from sop.store import DataError
+
     with open_store(ctx) as store:
         try:
             counts = store.load_dir(directory)
@@ -48,6 +47,8 @@ def demo(
     seed: int = typer.Option(7, help="random seed; the same seed gives the same company"),
 ) -> None:
     """Generate the sample company and load it."""
+    from sop.data.sample_company import write_sample_company
+
     write_sample_company(out, seed=seed)
     _load(ctx, out)
 
@@ -60,6 +61,8 @@ def _checkpoints_beside(backup: Path) -> Path:
 def backup(ctx: typer.Context, to: Path | None = typer.Option(
         None, "--to", help="the backup file; default: backups/STEM-YYYYMMDD-HHMMSS.duckdb beside the store")) -> None:
     """Write a consistent copy of the store (and of a SQLite checkpoint file, beside it)."""
+    from sop.store.backup import BackupError, backup_store, default_backup_path
+
     cfg = settings(ctx)
     target = to or default_backup_path(cfg.db)
     if target.exists():
@@ -82,6 +85,8 @@ def backup(ctx: typer.Context, to: Path | None = typer.Option(
 @app.command("restore")
 def restore(ctx: typer.Context, backup_file: Path = typer.Argument(..., help="a file 'sop data backup' wrote")) -> None:
     """Put a backup in place of the store; the current file is moved aside, never deleted."""
+    from sop.store.backup import BackupError, aside, restore_store
+
     cfg = settings(ctx)
     if not backup_file.is_file():
         raise fail(f"{backup_file} is not a file; pass a backup 'sop data backup' wrote", code=2)

@@ -6,8 +6,7 @@ from __future__ import annotations
 import typer
 
 from sop.chat.tables import records_table
-from sop.cli.common import console, errors, open_store
-from sop.store.ledger import verify_chain
+from sop.cli.common import console, errors, open_store, period_option
 
 app = typer.Typer(help="The decision log: list and verify it.", no_args_is_help=True)
 LISTED = ["seq", "cycle_id", "gate", "attempt", "decision", "decided_by", "decided_at", "rationale"]
@@ -15,7 +14,7 @@ LISTED = ["seq", "cycle_id", "gate", "attempt", "decision", "decided_by", "decid
 
 @app.command("list")
 def list_entries(ctx: typer.Context,
-                 period: str | None = typer.Option(None, "--period", help="one cycle only")) -> None:
+                 period: str | None = period_option("one cycle only, YYYY-MM")) -> None:
     """Every decision: the gate, what was decided, by whom, when and why."""
     with open_store(ctx) as store:
         entries = store.decision_log(period)[LISTED]
@@ -28,6 +27,8 @@ def list_entries(ctx: typer.Context,
 @app.command("verify")
 def verify(ctx: typer.Context) -> None:
     """Check the hash chain; names every entry that was edited, removed or reordered (exit 1)."""
+    from sop.store.ledger import verify_chain
+
     with open_store(ctx) as store:
         entries = store.decision_log().to_dict("records")
     problems = verify_chain(entries)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sop.cli.common import console, fail
 
@@ -18,6 +17,8 @@ def forecast(
     output: Path = typer.Option(..., "--output", help="where the forecast is written; .csv or .parquet"),
 ) -> None:
     """Forecast every series HORIZON months ahead with 80 % and 95 % bands; the model is chosen by backtest."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from sop.cli.demand_file import InputError, load_history, write_forecast
     from sop.tools.forecasting.demand_forecast import forecast_frame  # loads statsforecast: only when it runs
 

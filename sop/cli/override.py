@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from sop.cli.common import console, fail, open_store, settings
-from sop.graph.overrides import Override, OverrideError, add_override, remove_override
-from sop.store.cycles import NO_HISTORY, next_period
-from sop.store.override_effects import override_effects
-from sop.store.overrides import planner_overrides
+from sop.cli.common import console, fail, open_store, period_option, settings
 
 app = typer.Typer(help="Planner overrides of the consensus forecast.", no_args_is_help=True)
 
@@ -29,11 +25,13 @@ def add(
     set_qty: float | None = typer.Option(None, "--set", help="units per month for the whole node"),
     author: str = typer.Option(..., "--as", help="who enters it (a person in the team file)"),
     reason: str = typer.Option(..., "--reason", help="why, in the planner's words"),
-    period: str | None = typer.Option(None, "--period", help="cycle month; default: the month after the history"),
+    period: str | None = period_option("cycle month YYYY-MM; default: the month after the history"),
     force: bool = typer.Option(False, "--force",
                                help="enter a change beyond SOP_OVERRIDE_MAX_PCT; the reason says why"),
 ) -> None:
     """Add an override to the cycle waiting at the consensus gate."""
+    from sop.graph.overrides import Override, OverrideError, add_override
+
     with open_store(ctx) as store:
         try:
             override_id, added = add_override(store, settings(ctx), Override(
@@ -52,6 +50,8 @@ def remove(
     reason: str = typer.Option("", "--reason", help="why it is taken back"),
 ) -> None:
     """Take an override back; the removal is logged in the decision log."""
+    from sop.graph.overrides import OverrideError, remove_override
+
     with open_store(ctx) as store:
         try:
             period = remove_override(store, override_id, person, reason)
@@ -61,9 +61,14 @@ def remove(
 
 
 @app.command("list")
-def list_overrides(ctx: typer.Context, period: str | None = typer.Option(None, "--period"),
+def list_overrides(ctx: typer.Context,
+                   period: str | None = period_option("cycle month YYYY-MM; default: the month after the history"),
                    effect: bool = typer.Option(False, "--effect", help="add each override's effect in units")) -> None:
     """The overrides of a cycle, in the order they apply."""
+    from sop.store.cycles import NO_HISTORY, next_period
+    from sop.store.override_effects import override_effects
+    from sop.store.overrides import planner_overrides
+
     with open_store(ctx) as store:
         the_period = period or next_period(store)
         if the_period is None:

@@ -7,15 +7,18 @@ version whose rows were edited in the database is refused, not shown.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 
 from sop.chat.tables import FitTable, records_table
 from sop.cli.common import console, fail, open_store
 from sop.numbers import timestamp, units
-from sop.report.plans import overlap_totals, plan_diff, plan_totals
-from sop.store import PlanNotFound, PlanTampered, Store
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sop.store import Store
 
 app = typer.Typer(help="Published plan versions: list, show and compare them.", no_args_is_help=True)
 
@@ -30,17 +33,21 @@ def _table(title: str, frame: pd.DataFrame) -> FitTable:
 def _csv(frame: pd.DataFrame) -> None:
     """The rows for a spreadsheet: units whole (the plan ships whole units), changes as fractions
     to 0.01 %."""
+    from pandas.api.types import is_float_dtype
+
     rounded = frame.copy()
     for column in rounded.columns:
         if column == "change_pct":
             rounded[column] = rounded[column].round(4)
-        elif pd.api.types.is_float_dtype(rounded[column]):
+        elif is_float_dtype(rounded[column]):
             rounded[column] = rounded[column].round().astype("Int64")
     rounded.to_csv(sys.stdout, index=False)
 
 
 def _version(store: Store, version: int | None) -> tuple[pd.DataFrame, pd.Series]:
     """A version's rows and its row of `plan_versions`; refuses unknown and tampered versions."""
+    from sop.store import PlanNotFound, PlanTampered
+
     try:
         plan = store.published_plan(version)
     except (PlanNotFound, PlanTampered) as exc:
@@ -69,6 +76,8 @@ def list_versions(ctx: typer.Context) -> None:
 def show(ctx: typer.Context, version: int | None = typer.Argument(None, help="default: the latest"),
          by: str = ByOpt, as_csv: bool = CsvOpt) -> None:
     """Planned units (shipments into the DCs) of a version, per month by family, SKU or month."""
+    from sop.report.plans import plan_totals
+
     _check_by(by)
     with open_store(ctx) as store:
         plan, meta = _version(store, version)
@@ -87,6 +96,8 @@ def diff(ctx: typer.Context, old: int = typer.Argument(..., help="the earlier ve
          new: int = typer.Argument(..., help="the later version"), by: str = ByOpt,
          top: int = typer.Option(20, "--top", help="largest changes shown"), as_csv: bool = CsvOpt) -> None:
     """What changed between two versions, per month by family, SKU or month, largest first."""
+    from sop.report.plans import overlap_totals, plan_diff
+
     _check_by(by)
     with open_store(ctx) as store:
         old_plan, old_meta = _version(store, old)

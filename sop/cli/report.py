@@ -6,17 +6,18 @@ from pathlib import Path
 
 import typer
 
-from sop.cli.common import console, fail, open_store
-from sop.report.package import build_package
-from sop.store.forecasts import forecast_cycles
+from sop.cli.common import console, fail, open_store, period_option
 
 
 def report(
     ctx: typer.Context,
-    period: str | None = typer.Option(None, "--period", help="cycle month YYYY-MM; default: the latest cycle"),
+    period: str | None = period_option("cycle month YYYY-MM; default: the latest cycle"),
     out: Path = typer.Option(..., "--out", help="folder for executive-package.html and the CSVs"),
 ) -> None:
     """Write the executive package, decision log and approved plan of a cycle."""
+    from sop.report.package import build_package
+    from sop.store.forecasts import forecast_cycles
+
     with open_store(ctx) as store:
         cycles = forecast_cycles(store)
         if not cycles:

@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
 from sop.cli.common import console, fail
@@ -69,6 +68,8 @@ def run(
     input: str = typer.Option(..., "--input", help="JSON text, or @FILE to read it from a file"),
 ) -> None:
     """Run one tool and write its JSON result to stdout."""
+    from pydantic import ValidationError
+
     from sop.tools import registry
 
     if name not in registry.TOOLS:

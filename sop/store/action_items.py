@@ -3,9 +3,12 @@ was done. The next cycle's executives review them (`follow_through`)."""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sop.store.connection import Connection, now_utc, transaction
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class ActionItems(Connection):

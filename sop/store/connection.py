@@ -8,10 +8,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas loads with the first query that returns a frame (duckdb's .df())
+    import pandas as pd
 
 
 def quote(name: str) -> str:

@@ -11,13 +11,14 @@ import csv
 import re
 from collections.abc import Iterator
 from pathlib import Path
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sop.store.connection import Connection, quote, transaction
 from sop.store.migrations import DUCKDB_TYPES
 from sop.store.schema import FAMILY_REFERENCES, TABLES, Column, ForeignKey, Table
+
+if TYPE_CHECKING:  # pandas loads when a load runs, not with every Store
+    import pandas as pd
 
 RELOAD_HINT = "run 'sop data load' again"
 
@@ -87,6 +88,8 @@ def _read_rows(path: Path, table: Table) -> pd.DataFrame:
 
     Line numbers count one line per row, so a quoted cell spanning lines shifts the later ones.
     """
+    import pandas as pd
+
     try:
         raw = pd.read_csv(
             path, dtype=str, keep_default_na=False, skip_blank_lines=False, encoding="utf-8-sig",
@@ -107,6 +110,9 @@ def _read_rows(path: Path, table: Table) -> pd.DataFrame:
 
 def _parse_values(raw: pd.Series, empty: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     """Typed values (None/NA where empty) and a mask of non-empty cells that do not parse."""
+    import numpy as np
+    import pandas as pd
+
     if column.type in ("float", "int"):
         numbers = pd.to_numeric(raw.mask(empty), errors="coerce")
         bad = ~empty & ~np.isfinite(numbers)
@@ -142,6 +148,8 @@ def _first_line(mask: pd.Series) -> int | None:
 
 def _parse_table(raw: pd.DataFrame, table: Table) -> pd.DataFrame:
     """Typed table, or the DataError for the earliest bad cell (then the first duplicate key)."""
+    import pandas as pd
+
     typed, problems = {}, []
     for column in table.columns:
         cells = raw[column.name]
@@ -181,6 +189,8 @@ def _references() -> list[tuple[str, ForeignKey]]:
 
 def _check_reference(tables: dict[str, pd.DataFrame], name: str, fk: ForeignKey) -> None:
     """Reference columns are text, so an empty cell is None and is skipped."""
+    import pandas as pd
+
     child = tables[name][list(fk.columns)]
     known = set(tables[fk.table][list(fk.ref_columns)].itertuples(index=False, name=None))
     rows = child.itertuples(index=False, name=None)

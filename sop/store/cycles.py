@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from sop.store.database import Store
-from sop.tools.periods import add_months
+if TYPE_CHECKING:
+    from sop.store.database import Store
 
 NO_HISTORY = "no demand history is loaded; run 'sop data demo' or 'sop data load DIR' first"
 CycleState = Literal["running", "waiting", "done", "failed"]
@@ -93,4 +93,8 @@ def lost_checkpoint_line(record: CycleRecord) -> str:
 def next_period(store: Store) -> str | None:
     """The cycle to run by default: the month after the demand history, None before any is loaded."""
     last = store.last_history_month()
-    return add_months(last, 1) if last else None
+    if not last:
+        return None
+    from sop.tools.periods import add_months  # which loads pandas
+
+    return add_months(last, 1)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sop.store import migrations
 from sop.store.action_items import ActionItems
@@ -18,6 +17,9 @@ from sop.store.csv_import import CsvImport
 from sop.store.ledger import DecisionLedger
 from sop.store.model_usage import ModelUsage
 from sop.store.plan_versions import PUBLISHED_TABLES, PlanVersions, PublishedPlanImmutable
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Store(CsvImport, DecisionLedger, PlanVersions, ActionItems, ModelUsage):
@@ -57,6 +59,8 @@ class Store(CsvImport, DecisionLedger, PlanVersions, ActionItems, ModelUsage):
 
     def save_reports(self, cycle_id: str, reports: list) -> None:
         """Keep each agent's narrative of this cycle (one row per agent, the latest wins)."""
+        import pandas as pd
+
         for r in reports:
             self.replace("agent_reports", pd.DataFrame([{"narrative": r.narrative, "source": r.source,
                                                          "figures": json.dumps(r.figures),

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from sop.store.connection import Connection, now_utc, one_row, transaction
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GENESIS_HASH = "0" * 64
 DECISION_LOG_COLUMNS = ("seq", "cycle_id", "gate", "attempt", "ref", "decision", "decided_by", "decided_at",

@@ -4,11 +4,14 @@ and checksummed so an edit made in the database is caught before anyone plans fr
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from sop.store.connection import Connection, now_utc, one_row, transaction
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PUBLISHED_TABLES = ("plan_versions", "published_plan", "plan_checksums")
 
