@@ -115,7 +115,8 @@ def _scenario_outputs(scenario: str, instance: SupplyPlanInstance, plan: SupplyP
         raise RuntimeError(f"the {scenario} supply plan is {plan.status}: {plan.message}")
     lines, hours = _plan_frames(scenario, instance, plan)
     gaps = expect(SupplyGaps, LOGISTICS_PLANNER.use("supply-gaps", SupplyGapsInput(
-        instance=instance, plan=plan, prices=prices["price"].to_dict(), families=prices["family"].to_dict()), log))
+        instance=instance, plan=plan, prices=prices["price"].to_dict(), families=prices["family"].to_dict(),
+        unit_costs=prices["unit_cost"].to_dict()), log))
     unmet = lines[lines["kind"] == "unmet"]
     demand = lines[lines["kind"] == "demand"]
     summary = {"scenario": scenario, "status": plan.status, "objective": plan.objective,

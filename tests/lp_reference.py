@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sop.tools.supply.supply_plan import SupplyPlanInstance
-from sop.tools.supply.supply_plan_lp import HIGHS_OPTIONS, layout_of
+from sop.tools.supply.supply_plan_lp import highs_options, layout_of
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,12 @@ class _Blocks:
         self.vals.append(np.broadcast_to(np.asarray(vals, dtype=float), rows.shape).ravel())
 
 
-def solve_direct(instance: SupplyPlanInstance) -> DirectSolution:
-    """Build the LP as one sparse matrix, solve it with HiGHS, and time both (seconds)."""
+def solve_direct(instance: SupplyPlanInstance, options: dict[str, str] | None = None) -> DirectSolution:
+    """Build the LP as one sparse matrix, solve it with HiGHS, and time both (seconds).
+    `options` are HiGHS options; None takes those the tool chooses for the LP's size, {} HiGHS's
+    defaults."""
     start = time.perf_counter()
-    highs = _highs_model(instance)
+    highs = _highs_model(instance, options)
     built = time.perf_counter()
     highs.run()
     solved = time.perf_counter()
@@ -70,7 +72,7 @@ def solve_direct(instance: SupplyPlanInstance) -> DirectSolution:
     )
 
 
-def _highs_model(instance: SupplyPlanInstance) -> highspy.Highs:
+def _highs_model(instance: SupplyPlanInstance, options: dict[str, str] | None = None) -> highspy.Highs:
     lay = layout_of(instance)
     T, S, D, P = len(lay.periods), len(lay.skus), len(lay.dcs), len(lay.plants)
     R, K = len(lay.routes), len(lay.ships)
@@ -163,7 +165,7 @@ def _highs_model(instance: SupplyPlanInstance) -> highspy.Highs:
     lp.a_matrix_.value_ = matrix.data
     highs = highspy.Highs()
     highs.setOptionValue("output_flag", False)
-    for option, value in HIGHS_OPTIONS.items():
+    for option, value in (highs_options(n_col) if options is None else options).items():
         highs.setOptionValue(option, value)
     highs.passModel(lp)
     return highs

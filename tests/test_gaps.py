@@ -49,9 +49,15 @@ def test_demand_beyond_capacity_is_lost_and_priced():
     assert [(u.sku, u.period, u.units) for u in gaps.unmet] == [("A", "2027-03", pytest.approx(10))]
     assert gaps.unmet[0].revenue_at_risk == pytest.approx(200)
     assert len(gaps.plant_overload) == 3
-    top = gaps.ranked[0]
-    assert (top.rank, top.kind, top.subject, top.month, top.value) == (
-        1, "unmet", "widgets", "2027-03", pytest.approx(200))
+    # Every line carries money: the lost March units their revenue (no standard cost given),
+    # each loaded plant month |shadow price| × 10 % of its 120 hours: 90, 89 and 88 an hour (one
+    # more hour saves a lost unit's penalty of 100 less its cost of 10, less a month's holding
+    # per month built ahead) × 12 h = 1,080, 1,068 and 1,056. One ranking, by money.
+    assert [(g.rank, g.kind, g.subject, g.month, g.value) for g in gaps.ranked] == [
+        (1, "plant_hours", "P1", "2027-03", pytest.approx(1080)),
+        (2, "plant_hours", "P1", "2027-02", pytest.approx(1068)),
+        (3, "plant_hours", "P1", "2027-01", pytest.approx(1056)),
+        (4, "unmet", "widgets", "2027-03", pytest.approx(200))]
 
 
 def test_gaps_refuse_a_plan_that_is_not_optimal():
@@ -90,3 +96,30 @@ def test_a_binding_lane_is_worth_what_the_dearer_route_costs():
     lanes = [(g.subject, g.month, g.detail) for g in gaps.ranked if g.kind == "lane"]
     assert lanes == [("P1/D1", m, f"at its limit of 40 units shipped; each extra unit of lane capacity in {m} "
                                   "would save 18 ¢ of plan cost") for m in ("2027-01", "2027-02")]
+
+
+def test_every_gap_is_valued_in_money_on_one_scale():
+    # Demand 50, 50, 270 with a safety stock of 20 (penalty 3 a unit-month), a standard cost of
+    # 12 and storage for 40 units at the DC. Hand-checked in the comments below.
+    instance = SupplyPlanInstance.model_validate(_instance(270).model_dump() | {
+        "skus": [{"sku": "A", "holding_cost": 1.0, "unmet_penalty": 100.0, "ss_penalty": 3.0}],
+        "dcs": [{"dc": "D1", "storage_capacity": 40}],
+        "safety_stock": [{"sku": "A", "dc": "D1", "qty": 20}]})
+    plan = solve_supply_plan(instance)
+    gaps = supply_gaps(SupplyGapsInput(instance=instance, plan=plan, prices={"A": 20.0}, families={"A": "widgets"},
+                                       unit_costs={"A": 12.0}))
+    # Storage caps February's stock at 40, so the plan makes 70, 70 and 120 (260 of 370): 110 of
+    # March are lost. Hand-checked values, one scale:
+    # - March hours bind: one more makes a unit that saves a lost one, 100 − 10 = 90 an hour,
+    #   × 10 % of 120 hours = 1,080;
+    # - 110 lost units at a margin of 20 − 12 = 8: 880;
+    # - February storage binds: one more unit carried into March saves a lost one,
+    #   100 − 10 − 1 (holding) = 89 a unit, × 10 % of 40 units = 356;
+    # - March ends with no stock, 20 short of safety stock at 3 a unit-month: 60;
+    # - February carries 40 − 20 = 20 units above safety stock into the March peak: 20 × 1 = 20.
+    assert [(g.kind, g.subject, g.month, round(g.units, 6), round(g.value, 6)) for g in gaps.ranked] == [
+        ("plant_hours", "P1", "2027-03", 120, 1080),
+        ("unmet", "widgets", "2027-03", 110, 880),
+        ("storage", "D1", "2027-02", 40, 356),
+        ("safety_stock", "A@D1", "2027-03", 20, 60),
+        ("prebuild", "P1", "2027-02", 20, 20)]

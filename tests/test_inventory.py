@@ -223,10 +223,22 @@ def test_safety_stock_non_decreasing_in_lead_time_std(fields, kind, p, extra):
 
 
 @settings(max_examples=50, deadline=None)
-@given(items, target_kind, levels, st.floats(0.1, 6))
-def test_order_up_to_covers_reorder_point(fields, kind, p, review):
-    r = reorder_policy(ReorderItem(**fields, **{kind: p}, review_period=review))
+@given(items, levels, st.floats(0.1, 6))
+def test_order_up_to_covers_reorder_point(fields, p, review):
+    # Under a cycle service level both levels carry the same z, so S covers the reorder point.
+    # Under a fill rate they need not: the reorder point's k meets β on the lot Q, the level's on
+    # a review period's demand μ·R, and when Q < μ·R the lot needs the larger factor
+    # (μ = 2, σd = 0, L = 1, σL = 3, Q = 1.41, R = 2, β = 0.5: ROP 6.8 > S 6.6). The fill-rate
+    # level is checked against its delivered fill rate below instead.
+    r = reorder_policy(ReorderItem(**fields, service_level=p, review_period=review))
     assert r.order_up_to >= r.reorder_point
+
+
+@settings(max_examples=50, deadline=None)
+@given(items, levels, st.floats(0.1, 6))
+def test_fill_rate_order_up_to_covers_mean_demand_over_protection(fields, p, review):
+    r = reorder_policy(ReorderItem(**fields, fill_rate=p, review_period=review))
+    assert r.order_up_to >= fields["mean_demand"] * (review + fields["lead_time"]) * (1 - 1e-12)
 
 
 @settings(max_examples=50, deadline=None)
@@ -240,3 +252,68 @@ def test_abc_shares_sum_to_one_and_classes_partition(rows):
     assert all(r.abc in "ABC" and len(r.abc) == 1 and r.segment == r.abc + r.xyz for r in out.items)
     # the top-ranked item has nothing ranked above it, so there is always an A
     assert any(r.abc == "A" for r in out.items)
+
+
+# --- periodic review (R, S) against an independent loss integral ------------------------------
+
+
+def _delivered_fill_rate(order_up_to: float, mean: float, sd: float, review: float, lead: float) -> float:
+    """1 − E[(D_{R+L} − S)⁺] / (μ·R), the expected shortage integrated numerically over the
+    normal density of demand over R + L (scipy quad, not the closed-form loss function)."""
+    from scipy.integrate import quad
+    from scipy.stats import norm
+
+    mu, sigma = mean * (review + lead), sd * math.sqrt(review + lead)
+    short, _ = quad(lambda x: (x - order_up_to) * norm.pdf(x, mu, sigma), order_up_to, mu + 40 * sigma,
+                    epsabs=1e-12, epsrel=1e-12)
+    return 1 - short / (mean * review)
+
+
+def _rs_item(review: float, fill: float = 0.98, **overrides) -> ReorderItem:
+    fields = dict(sku="RS", mean_demand=100, demand_std=20, lead_time=1, unit_cost=10, ordering_cost=100,
+                  holding_rate=0.24, fill_rate=fill, review_period=review) | overrides
+    return ReorderItem(**fields)
+
+
+@pytest.mark.parametrize("review", [1.0, 0.25])
+def test_periodic_review_meets_its_fill_rate(review):
+    # μ = 100, σ = 20, L = 1, β = 0.98: the old level (the lead-time factor over R + L) delivered
+    # 93.8 % at R = 1 and 80.4 % at R = 0.25; the loss over R + L against μ·R delivers 98 %.
+    r = reorder_policy(_rs_item(review))
+    assert _delivered_fill_rate(r.order_up_to, 100, 20, review, 1) == pytest.approx(0.98, abs=1e-6)
+
+
+def test_periodic_review_fill_rate_by_hand():
+    # R = 1, L = 1: σ_{R+L} = 20·√2 = 28.284; G(k) = 0.02·100 / 28.284 = 0.070711, between
+    # G(1.08) = 0.071377 and G(1.09) = 0.069987: k = 1.08 + 0.01·0.000666/0.001390 = 1.0848;
+    # S = 200 + 1.0848·28.284 = 230.68
+    r = reorder_policy(_rs_item(1.0))
+    assert normal_loss(1.08) == pytest.approx(0.071377, abs=1e-6)
+    assert r.order_up_to_factor == pytest.approx(1.0848, abs=2e-4)
+    assert r.order_up_to == pytest.approx(230.68, abs=0.01)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(1, 1e4), st.floats(0.05, 0.5), st.floats(0.1, 6), st.floats(0.1, 6), st.floats(0.80, 0.999))
+def test_periodic_review_fill_rate_holds_over_a_range(mean, cv, lead, review, fill):
+    r = reorder_policy(_rs_item(review, fill, mean_demand=mean, demand_std=cv * mean, lead_time=lead))
+    delivered = _delivered_fill_rate(r.order_up_to, mean, cv * mean, review, lead)
+    # k is floored at 0: a level at mean demand may over-deliver, never under-deliver
+    assert delivered >= fill - 1e-6
+    if r.order_up_to_factor and r.order_up_to_factor > 0:
+        assert delivered == pytest.approx(fill, abs=1e-6)
+
+
+def test_an_item_without_demand_gets_a_zero_policy_and_the_batch_runs():
+    out = reorder_calc(ReorderCalcInput(items=[item(sku="GONE", mean_demand=0), item(sku="A")]))
+    gone, a = out.items
+    assert (gone.eoq, gone.safety_stock, gone.reorder_point, gone.order_up_to) == (0, 0, 0, 0)
+    assert "no demand" in gone.note
+    assert a.eoq == pytest.approx(316.2278, abs=1e-4) and a.note == ""
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan])
+def test_non_finite_numbers_name_the_field(value):
+    with pytest.raises(ValidationError, match="demand_std") as err:
+        ReorderItem(**(BASE | {"demand_std": value}), service_level=0.95)
+    assert "finite" in str(err.value)

@@ -73,3 +73,25 @@ def test_shipments_must_reference_known_lanes_and_periods(shipment, message):
 def test_capacity_must_cover_every_period():
     with pytest.raises(ValidationError, match="capacity has 2 values but there are 3 periods"):
         plan(lanes=[Lane(plant="P1", dc="D1", cost_per_unit=0.4, capacity=[1, 2])], shipments=[])
+
+
+def test_solver_round_off_is_not_over_capacity():
+    # an LP plan at its limit ships 5000 + 9e-12 units; one more unit is a real overrun
+    at_limit = plan(shipments=[Shipment(plant="P1", dc="D1", period="2027-01", qty=5000 + 9e-12),
+                               Shipment(plant="P1", dc="D2", period="2027-03", qty=1e-12)])
+    jan, closed = at_limit.lanes[0].months[0], at_limit.lanes[1].months[2]
+    assert jan.binding and not jan.over_capacity
+    assert not closed.binding and not closed.over_capacity
+    over = plan(shipments=[Shipment(plant="P1", dc="D1", period="2027-01", qty=5001)]).lanes[0].months[0]
+    assert over.over_capacity
+
+
+def test_non_finite_capacity_names_the_field():
+    with pytest.raises(ValidationError, match=r"lanes\.0\.capacity\.0[\s\S]*finite"):
+        LogisticsPlanInput.model_validate({"periods": PERIODS, "shipments": [], "lanes": [
+            {"plant": "P1", "dc": "D1", "cost_per_unit": 0.4, "capacity": [float("inf"), 1, 1]}]})
+
+
+def test_periods_out_of_order_are_refused():
+    with pytest.raises(ValidationError, match=r"periods\[1\] '2027-01' comes before '2027-02'"):
+        plan(periods=["2027-02", "2027-01", "2027-03"], shipments=[])

@@ -2,7 +2,8 @@
 
 One SKU (price 20, standard and routing cost 10), one plant making one unit an hour with 100
 regular hours and no overtime, demand 50, 150, 150. The plan makes 100 a month, builds 50 ahead
-in January for February and loses 50 units in March: 500 of margin at risk.
+in January for February and loses 50 units in March: 500 of margin at risk; the plant's hours
+bind every month, worth 570 on the same scale.
 """
 
 from __future__ import annotations
@@ -53,9 +54,20 @@ def test_a_what_if_leaves_the_base_instance_and_plan_untouched(solved):
 
 def test_lost_demand_is_ranked_by_margin_at_risk(solved):
     _, out, _ = solved
-    gap = out.gaps[0]
-    assert (gap.kind, gap.subject, gap.months) == ("demand_over_supply", "widgets", ["2027-03"])
+    gap = out.gaps[1]
+    assert (gap.rank, gap.kind, gap.subject, gap.months) == (2, "demand_over_supply", "widgets", ["2027-03"])
     assert gap.units == pytest.approx(50) and gap.margin_at_risk == pytest.approx(50 * (20 - 10))
+
+
+def test_the_binding_plant_is_ranked_on_the_same_scale(solved):
+    # Every month's 100 hours bind. One more March hour saves a lost unit: 30 penalty − 10 cost =
+    # 20; February's carries a unit into March for 1 of holding: 19; January's two months: 18.
+    # 10 % of each month's 100 hours at risk: 10 × (18 + 19 + 20) = 570, above the 500 of margin.
+    _, out, _ = solved
+    plant = out.gaps[0]
+    assert (plant.rank, plant.kind, plant.subject, plant.family) == (1, "plant_hours", "P1", None)
+    assert plant.months == PERIODS and plant.margin_at_risk == pytest.approx(570)
+    assert [g.rank for g in out.gaps] == [1, 2]
 
 
 def test_each_lever_is_quantified_by_its_re_plan(solved):

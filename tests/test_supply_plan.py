@@ -4,6 +4,7 @@ capacity hold), and against an independent sparse-matrix formulation solved by h
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import defaultdict
 
@@ -15,6 +16,7 @@ from lp_reference import solve_direct
 from pydantic import ValidationError
 
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
+from sop.tools.supply.supply_plan_lp import IPM_FROM_COLUMNS, IPM_OPTIONS, highs_options
 from sop.tools.supply.supply_plan_solve import solve_supply_plan
 
 MONTHS = ["2027-01", "2027-02", "2027-03"]
@@ -186,6 +188,41 @@ def test_inconsistent_instances_are_refused_with_a_clear_message(change, message
         SupplyPlanInstance.model_validate(data)
 
 
+@pytest.mark.parametrize(("change", "field"), [
+    (lambda d: d["lanes"][0].update(capacity=[math.inf, 100]), "lanes.0.capacity.0"),
+    (lambda d: d["suppliers"][0].update(capacity=[100, math.nan]), "suppliers.0.capacity.1"),
+    (lambda d: d["skus"][0].update(unmet_penalty=math.inf), "skus.0.unmet_penalty"),
+    (lambda d: d["demand"][0].update(qty=[10, -math.inf]), "demand.0.qty.1"),
+])
+def test_non_finite_numbers_are_refused_with_the_field(change, field):
+    data = _one_sku([10, 20], regular=[100, 100], material={"supplier": "S1", "qty_per_unit": 1.0},
+                    suppliers=[{"supplier": "S1", "capacity": [50.0, 50.0]}])
+    change(data)
+    with pytest.raises(ValidationError) as err:
+        SupplyPlanInstance.model_validate(data)
+    where = [".".join(map(str, e["loc"])) for e in err.value.errors()]
+    assert where == [field] and "finite" in err.value.errors()[0]["msg"]
+
+
+def test_capacity_infinity_from_json_names_the_field_not_a_solver_traceback():
+    data = _one_sku([10, 20], regular=[100, 100])
+    text = json.dumps(data).replace('"capacity": [10000.0, 10000.0]', '"capacity": [Infinity, 10000.0]')
+    assert "Infinity" in text
+    with pytest.raises(ValidationError, match=r"lanes\.0\.capacity\.0[\s\S]*finite"):
+        SupplyPlanInstance.model_validate_json(text)
+
+
+@pytest.mark.parametrize(("periods", "message"), [
+    (["2027-02", "2027-01"], "periods[1] '2027-01' does not follow '2027-02'"),
+    (["2027-01", "2027-03"], "periods[1] '2027-03' does not follow '2027-01'"),
+])
+def test_periods_out_of_order_are_refused(periods, message):
+    data = _one_sku([10, 20], regular=[100, 100])
+    data["periods"] = periods
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        SupplyPlanInstance.model_validate(data)
+
+
 def test_an_empty_instance_is_refused():
     with pytest.raises(ValidationError, match="periods"):
         SupplyPlanInstance.model_validate({})
@@ -294,3 +331,19 @@ def test_objective_agrees_with_the_independent_sparse_formulation(seed):
     direct = solve_direct(instance)
     assert ours.status == "optimal" and direct.status == "Optimal"
     assert ours.objective == pytest.approx(direct.objective, rel=TOL)
+
+
+def test_the_algorithm_is_chosen_by_size():
+    assert highs_options(IPM_FROM_COLUMNS - 1) == {}  # HiGHS's defaults
+    assert highs_options(IPM_FROM_COLUMNS) == IPM_OPTIONS
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_either_algorithm_reaches_the_same_objective(seed):
+    # The size rule changes how HiGHS gets there, not where: today's instances (solved with
+    # interior point + crossover before) keep their objective under HiGHS's defaults.
+    instance = generate_instance(30, seed=seed, n_months=12)
+    ours = solve_supply_plan(instance)
+    ipm, defaults = solve_direct(instance, options=IPM_OPTIONS), solve_direct(instance, options={})
+    assert ours.objective == pytest.approx(ipm.objective, rel=1e-9)
+    assert ours.objective == pytest.approx(defaults.objective, rel=1e-9)

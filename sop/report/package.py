@@ -160,7 +160,8 @@ def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Pa
 {sections.heading("decisions")}{sections.decisions_requested(store, cycle_id)}
 <h2>Inventory targets by segment</h2>{_table(targets, TARGET_FORMATS)}
 <h2>Supplier tiers</h2>{_table(suppliers, {"score": "score"})}
-<h2>Supply gaps of the base plan, ranked by revenue at risk</h2>{_table(gaps, {"units": "units", "value": "money"})}
+<h2>The base plan's supply gaps month by month, on the same scale (their sums are ranked above)</h2>\
+{_table(gaps, {"units": "units", "value": "money"})}
 <h2>Decision log</h2>{_table(decisions)}
 <h2>Follow-through on earlier action items</h2>{_follow_through(store, period)}
 </main></body></html>"""

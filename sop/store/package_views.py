@@ -86,7 +86,7 @@ def plan_summary(store: Store, cycle_id: str) -> pd.DataFrame:
 
 
 def supply_gaps(store: Store, cycle_id: str, top: int = 15) -> pd.DataFrame:
-    """The base plan's `top` supply gaps, ranked by revenue at risk."""
+    """The base plan's `top` supply gaps by month, ranked by money value (the margin gaps' scale)."""
     return store.query("SELECT rank, kind, subject, month, units, value, detail FROM gaps "
                        "WHERE cycle_id = ? AND scenario = 'base' ORDER BY rank LIMIT ?", [cycle_id, top])
 

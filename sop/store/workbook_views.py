@@ -52,7 +52,7 @@ def financials(store: Store, cycle_id: str) -> pd.DataFrame:
     """The financial projection per scenario, family and month, with the budget and variances."""
     return store.query(
         "SELECT scenario, family, month, demand_units, fulfilled_units, revenue, cogs, gross_margin, "
-        "gross_margin_pct, inventory_units, inventory_value, receivables, payables, working_capital, "
+        "gross_margin_pct, inventory_units, inventory_value, spend, receivables, payables, working_capital, "
         "budget_revenue, budget_cogs, revenue_variance, margin_variance FROM financials WHERE cycle_id = ? "
         "ORDER BY 1, 2, 3", [cycle_id])
 

@@ -5,10 +5,13 @@
 - Plan attainment: units actually shipped to customers over the units the last published plan
   put into the DCs for the month, against 1.0 (two-sided: under- and over-delivery both miss).
   None on a first cycle, when no plan has been published.
-- Days on hand: month-end stock at standard cost over the month's standard COGS per day.
+- Days on hand: month-end stock at standard cost over the month's standard COGS per day, the
+  one basis the projection uses too (`variance.days_on_hand`).
 - OTIF: share of the order lines promised in the month delivered on or before the promised
   date and in full; lines still open count as misses.
 - Gross margin at standard cost against the budget, and its percentage against the target.
+- Rates (OTIF, MAPE, WAPE, margin %) are flagged by points off the target (`rate_tolerance`),
+  the rest by their share of it (`tolerance`).
 - Working capital (stock + receivables − payables, `tools.finance.working_capital`) against
   the target.
 """
@@ -21,7 +24,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from sop.tools.finance.projection import FinanceItem, working_capital
-from sop.tools.finance.variance import Basis, Comparison, compare, days_on_hand
+from sop.tools.finance.variance import RATE_TOLERANCE, Basis, Comparison, compare, days_on_hand
 
 
 class OrderLine(BaseModel):
@@ -56,7 +59,9 @@ class KpiInput(BaseModel):
     targets: dict[str, float] = Field(default_factory=dict)
     dso_days: float = Field(0.0, ge=0)
     dpo_days: float = Field(0.0, ge=0)
-    tolerance: float = Field(0.05, ge=0)
+    tolerance: float = Field(0.05, ge=0, description="flag beyond this fraction of the target")
+    rate_tolerance: float = Field(RATE_TOLERANCE, ge=0, description="flag a rate (OTIF, MAPE, WAPE, margin %) "
+                                                                    "beyond this many points (0.02 = 2 points)")
 
 
 class KpiRow(BaseModel):
@@ -93,12 +98,12 @@ def _total(rows: list[SkuQty], per_unit: pd.Series | None = None) -> float:
 
 
 def _row(metric: str, month: str, value: float | None, reference: float | None, basis: Basis | None,
-         source: str, tolerance: float) -> KpiRow:
+         source: str, tolerance: tuple[float, float]) -> KpiRow:
     if value is None or reference is None or basis is None:
         return KpiRow(metric=metric, month=month, value=value, target=reference, basis=basis, variance=None,
                       variance_pct=None, favourable=None, flagged=False, source=source)
     v = compare(Comparison(metric=metric, scope="total", month=month, basis=basis, actual=value, reference=reference),
-                tolerance)
+                *tolerance)
     return KpiRow(metric=metric, month=month, value=value, target=reference, basis=basis, variance=v.variance,
                   variance_pct=v.variance_pct, favourable=v.favourable, flagged=v.flagged, source=source)
 
@@ -116,7 +121,7 @@ def kpi_scorecard(inp: KpiInput) -> KpiOutput:
     budget_margin = (inp.budget_revenue - inp.budget_cogs
                      if inp.budget_revenue is not None and inp.budget_cogs is not None else None)
     acc = inp.accuracy or Accuracy(mape=None, wape=None, source="no accuracy yet")
-    t, m, tol = inp.targets, inp.month, inp.tolerance
+    t, m, tol = inp.targets, inp.month, (inp.tolerance, inp.rate_tolerance)
     rows = [
         _row("mape", m, acc.mape, t.get("mape"), "target", acc.source, tol),
         _row("wape", m, acc.wape, t.get("wape"), "target", acc.source, tol),

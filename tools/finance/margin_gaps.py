@@ -1,74 +1,71 @@
 """The plan's gaps ranked by the margin they put at risk, in currency over the horizon.
 
-By kind of gap:
+The plan's own gaps are week 2's ranked supply gaps (`supply_gaps`), valued once by
+`gap_values`, summed over the horizon per kind and subject, so the package, the workbook and
+`/gaps` rank them on one scale:
 - demand_over_supply: lost units × (price − standard cost), per family;
-- inventory_low: the deepest safety-stock shortfall of each SKU × DC × its unit margin: the
-  margin exposed if demand comes in high while the buffer is missing;
+- inventory_low: the safety-stock shortfall × the SKU's penalty per unit-month, per family;
+- plant_hours, supplier, lane, storage: |shadow price| × the share of the limit at risk
+  (`RiskTerms.disruption_share`), per binding month; the supplier's detail names its tier;
+- prebuild: the holding cost of the stock built ahead of a peak.
+Two more come from the money alone:
 - inventory_high: stock value above the days-on-hand target × the monthly holding rate;
 - financial_target: budget margin − projected margin for a family that misses its budget by
-  more than the tolerance, and (target − projected) gross margin % × revenue for the company;
-- supplier, lane: |shadow price| × limit × the share of it at risk, per binding month: the
-  first-order cost of losing that share (for a supplier, 1 − its fill rate; otherwise
-  `RiskTerms.disruption_share`).
+  more than the tolerance, and (target − projected) gross margin % × revenue for the company.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import cast
 
 import pandas as pd
 
 from sop.numbers import days, money, percent, signed_percent
 from sop.numbers import units as units_text
-from sop.tools.finance.projection import DAYS_PER_MONTH, FinanceItem, FinanceRow
-from sop.tools.finance.recommendations import (
-    GapKind,
-    GapResolutionInput,
-    MarginGap,
-    RiskTerms,
-    SupplierRisk,
-    sku_families,
-)
+from sop.tools.finance.projection import DAYS_PER_MONTH, FinanceRow
+from sop.tools.finance.recommendations import GapKind, GapResolutionInput, MarginGap, sku_families
 from sop.tools.finance.variance import HORIZON, TOTAL, VarianceRow
-from sop.tools.supply.supply_plan import ZERO, SupplyPlanResult
+from sop.tools.supply.gaps import SupplyGapsInput, supply_gaps
+
+# Week 2's line kinds as margin-gap kinds; the unnamed keep their name.
+KINDS: dict[str, GapKind] = {"unmet": "demand_over_supply", "safety_stock": "inventory_low"}
+FAMILY_KINDS = ("demand_over_supply", "inventory_low")  # the kinds whose subject is a family
 
 
-def _unit_margin(items: list[FinanceItem]) -> pd.Series:
-    """Price − standard cost per SKU, currency per unit."""
-    return pd.Series({i.sku: i.price - i.unit_cost for i in items})
+def supply_line_gaps(inp: GapResolutionInput) -> list[MarginGap]:
+    """Week 2's ranked supply gaps of the plan, summed per kind and subject over the horizon:
+    lost demand and low stock per family, limits per plant, supplier, lane or DC."""
+    families = sku_families(inp.items)
+    lines = supply_gaps(SupplyGapsInput(
+        instance=inp.instance, plan=inp.plan, prices={i.sku: i.price for i in inp.items}, families=families,
+        unit_costs={i.sku: i.unit_cost for i in inp.items}, disruption_share=inp.risk.disruption_share)).ranked
+    tiers = {s.supplier: s.tier for s in inp.suppliers}
+    units: dict[tuple[GapKind, str], float] = defaultdict(float)
+    value: dict[tuple[GapKind, str], float] = defaultdict(float)
+    months: dict[tuple[GapKind, str], set[str]] = defaultdict(set)
+    for line in lines:
+        kind = KINDS.get(line.kind, cast(GapKind, line.kind))
+        subject = families.get(line.subject.split("@")[0], "unassigned") if kind == "inventory_low" else line.subject
+        units[kind, subject] += line.units
+        value[kind, subject] += line.value
+        months[kind, subject].add(line.month)
+    return [_gap(kind, subject, subject if kind in FAMILY_KINDS else None, months[kind, subject],
+                 units[kind, subject], value[kind, subject],
+                 _detail(kind, units[kind, subject], len(months[kind, subject]), tiers.get(subject)))
+            for kind, subject in value]
 
 
-def demand_gaps(plan: SupplyPlanResult, items: list[FinanceItem]) -> list[MarginGap]:
-    """Lost demand per family: units and their margin at standard cost."""
-    margin, family = _unit_margin(items), sku_families(items)
-    units: dict[str, float] = defaultdict(float)
-    value: dict[str, float] = defaultdict(float)
-    months: dict[str, set[str]] = defaultdict(set)
-    for row in plan.unmet:
-        f = family[row.sku]
-        units[f] += row.qty
-        value[f] += row.qty * margin[row.sku]
-        months[f].add(row.period)
-    return [_gap("demand_over_supply", f, f, months[f], units[f], value[f],
-                 f"{units_text(units[f])} units of demand lost") for f in units]
-
-
-def safety_gaps(plan: SupplyPlanResult, items: list[FinanceItem]) -> list[MarginGap]:
-    """Safety-stock shortfall per family: the deepest shortfall of each SKU × DC, at unit margin."""
-    margin, family = _unit_margin(items), sku_families(items)
-    deepest: dict[tuple[str, str], float] = defaultdict(float)
-    months: dict[str, set[str]] = defaultdict(set)
-    for row in plan.ss_shortfall:
-        deepest[row.sku, row.dc] = max(deepest[row.sku, row.dc], row.qty)
-        months[family[row.sku]].add(row.period)
-    units: dict[str, float] = defaultdict(float)
-    value: dict[str, float] = defaultdict(float)
-    for (sku, _), q in deepest.items():
-        units[family[sku]] += q
-        value[family[sku]] += q * margin[sku]
-    return [_gap("inventory_low", f, f, months[f], units[f], value[f],
-                 f"{units_text(units[f])} units below safety stock at the deepest point") for f in units]
+def _detail(kind: GapKind, units: float, months: int, tier: str | None) -> str:
+    """What a summed supply gap is, in the planner's words."""
+    if kind == "demand_over_supply":
+        return f"{units_text(units)} units of demand lost"
+    if kind == "inventory_low":
+        return f"{units_text(units)} unit-months below safety stock"
+    if kind == "prebuild":
+        return f"{units_text(units)} unit-months above safety stock ahead of peaks"
+    return f"at its limit in {months} months" + (f"; tier {tier}" if kind == "supplier" and tier else "")
 
 
 def inventory_high_gaps(financials: list[FinanceRow], targets: dict[str, float], tolerance: float) -> list[MarginGap]:
@@ -77,8 +74,8 @@ def inventory_high_gaps(financials: list[FinanceRow], targets: dict[str, float],
     if "days_on_hand" not in targets or not financials:
         return []
     monthly = pd.DataFrame([r.model_dump() for r in financials]).groupby("month")[
-        ["inventory_value", "cogs", "holding_cost"]].sum()
-    allowed = targets["days_on_hand"] * (1 + tolerance) * monthly["cogs"] / DAYS_PER_MONTH
+        ["inventory_value", "standard_cogs", "holding_cost"]].sum()
+    allowed = targets["days_on_hand"] * (1 + tolerance) * monthly["standard_cogs"] / DAYS_PER_MONTH
     excess = (monthly["inventory_value"] - allowed).clip(lower=0)
     rate = (monthly["holding_cost"].sum() / monthly["inventory_value"].sum()) if monthly["inventory_value"].sum() else 0
     over = excess[excess > 0]
@@ -111,30 +108,6 @@ def financial_gaps(variances: list[VarianceRow], financials: list[FinanceRow]) -
     return gaps
 
 
-def limit_gaps(plan: SupplyPlanResult, suppliers: list[SupplierRisk], risk: RiskTerms) -> list[MarginGap]:
-    """Binding supplier and lane limits: Σ |shadow price| × limit × share at risk over their months."""
-    fill = {s.supplier: s for s in suppliers}
-    value: dict[tuple[GapKind, str], float] = defaultdict(float)
-    units: dict[tuple[GapKind, str], float] = defaultdict(float)
-    months: dict[tuple[GapKind, str], set[str]] = defaultdict(set)
-    for b in plan.binding:
-        if b.family not in ("supplier", "lane") or not b.shadow_price or b.shadow_price > -ZERO:
-            continue
-        key = (b.family, "/".join(b.keys.values()))
-        known = fill.get(key[1]) if b.family == "supplier" else None
-        share = 1 - known.fill_rate if known is not None and known.fill_rate is not None else risk.disruption_share
-        value[key] += -b.shadow_price * b.limit * share
-        units[key] += b.used
-        months[key].add(b.period)
-
-    def detail(family: GapKind, subject: str) -> str:
-        tier = f"; tier {fill[subject].tier}" if family == "supplier" and subject in fill else ""
-        return f"at its limit in {len(months[family, subject])} months{tier}"
-
-    return [_gap(family, subject, None, months[family, subject], units[family, subject], value[family, subject],
-                 detail(family, subject)) for family, subject in value]
-
-
 def _gap(kind: GapKind, subject: str, family: str | None, months: Iterable[str], units: float, value: float,
          detail: str) -> MarginGap:
     return MarginGap(rank=0, kind=kind, subject=subject, family=family, months=sorted(months), units=float(units),
@@ -143,9 +116,7 @@ def _gap(kind: GapKind, subject: str, family: str | None, months: Iterable[str],
 
 def rank_margin_gaps(inp: GapResolutionInput) -> list[MarginGap]:
     """Every gap with margin at risk, largest first, numbered from 1."""
-    gaps = (financial_gaps(inp.variances, inp.financials) + demand_gaps(inp.plan, inp.items)
-            + safety_gaps(inp.plan, inp.items)
-            + inventory_high_gaps(inp.financials, inp.targets, inp.tolerance)
-            + limit_gaps(inp.plan, inp.suppliers, inp.risk))
+    gaps = (financial_gaps(inp.variances, inp.financials) + supply_line_gaps(inp)
+            + inventory_high_gaps(inp.financials, inp.targets, inp.tolerance))
     gaps = sorted((g for g in gaps if g.margin_at_risk > 0), key=lambda g: (-g.margin_at_risk, g.kind, g.subject))
     return [g.model_copy(update={"rank": i}) for i, g in enumerate(gaps, start=1)]

@@ -1,21 +1,26 @@
 """Financial projection of a supply plan by family × month, against budget.
 
-Revenue counts only the demand the plan fulfils. COGS is what the plan spends to fulfil it:
-production at routing cost, overtime, freight on the lanes and holding. Overtime is paid per
-plant-month, so it is spread over the families by their share of that plant-month's
-production hours.
+Revenue counts only the demand the plan fulfils. Cost of goods sold is matched to the units
+sold: each unit sold costs its standard cost (`FinanceItem.unit_cost`), whether it was made this
+month, before the horizon (opening stock is valued at standard cost too) or ahead of a peak;
+what the month's making and moving cost beyond standard (production at routing cost above
+standard, overtime, freight and holding) is charged in the month it is spent. So
+COGS = opening stock + spend − closing stock, all stock at standard cost, and a pre-build moves
+no cost between months. Overtime is paid per plant-month, so it is spread over the families by
+their share of that plant-month's production hours.
 
-Working capital per family and month is inventory + receivables − payables, with a month's
-balances derived from its flows (the convention of a monthly plan without a balance sheet):
-receivables = revenue × DSO / days per month and payables = COGS × DPO / days per month, where
-a month has 365.25 / 12 = 30.44 days. A DSO of 45 days thus holds about 1.48 months of revenue
-outstanding at each month end.
+The month's spend (production, overtime, freight, holding) is cash, shown apart in `spend`; it
+is what payables are owed on. Working capital per family and month is inventory + receivables
+− payables, with a month's balances derived from its flows (the convention of a monthly plan
+without a balance sheet): receivables = revenue × DSO / days per month and payables = spend ×
+DPO / days per month, where a month has 365.25 / 12 = 30.44 days. A DSO of 45 days thus holds
+about 1.48 months of revenue outstanding at each month end.
 
 The margin bridge explains the gap from budget margin to projected margin in three steps that
 add up exactly: volume (units sold minus budget units, at the budget's margin per unit),
 price/mix (the standard margin of what is sold, less the budget margin per unit on those units)
-and cost (standard cost of the units sold minus what the plan spends: overtime, freight,
-holding, dearer routings and stock built ahead).
+and cost (standard cost of the units sold minus COGS: overtime, freight, holding and dearer
+routings).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from collections.abc import Sequence
 from typing import Annotated, Literal
 
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
@@ -33,6 +38,8 @@ DAYS_PER_MONTH = 365.25 / 12  # days in an average month: turns DSO/DPO days int
 
 
 class FinanceItem(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     sku: str
     family: str
     price: Annotated[float, Field(ge=0, description="currency per unit sold")]
@@ -40,6 +47,8 @@ class FinanceItem(BaseModel):
 
 
 class BudgetLine(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     family: str
     month: str
     units: float
@@ -66,20 +75,21 @@ class FinanceRow(BaseModel):
     overtime_cost: Money
     freight_cost: Money
     holding_cost: Money
-    cogs: Money
+    cogs: Money = Field(description="units sold at standard cost + the month's spend above standard cost")
     gross_margin: Money
     gross_margin_pct: float | None = Field(description="fraction of revenue; None without revenue")
     inventory_units: float = Field(description="end of month, all DCs")
     inventory_value: Money = Field(description="end-of-month units at standard cost")
     standard_cogs: Money = Field(description="fulfilled units at standard unit cost")
     receivables: Money = Field(description="revenue × DSO / days per month, at month end")
-    payables: Money = Field(description="COGS × DPO / days per month, at month end")
+    payables: Money = Field(description="spend × DPO / days per month, at month end")
     working_capital: Money = Field(description="inventory value + receivables − payables")
     budget_units: float
     budget_revenue: Money
     budget_cogs: Money
     revenue_variance: Money = Field(description="revenue − budget revenue")
     margin_variance: Money = Field(description="gross margin − budget gross margin")
+    spend: Money = Field(0.0, description="cash spent in the month: production, overtime, freight, holding")
 
 
 class FinanceOutput(BaseModel):
@@ -126,6 +136,7 @@ def financial_projection(inp: FinanceInput) -> FinanceOutput:
     inventory["holding"] = inventory["qty"] * inventory["sku"].map(holding)
     inventory["value"] = inventory["qty"] * inventory["sku"].map(items["unit_cost"])
     demand["standard_cogs"] = demand["fulfilled"] * demand["sku"].map(items["unit_cost"])
+    production["standard"] = production["qty"] * production["sku"].map(items["unit_cost"])
 
     # Overtime cost per plant-month, spread over families by production hours.
     production["family"] = production["sku"].map(families)
@@ -141,6 +152,7 @@ def financial_projection(inp: FinanceInput) -> FinanceOutput:
         _by_family(demand, families, "revenue", "revenue"),
         _by_family(demand, families, "standard_cogs", "standard_cogs"),
         _by_family(production, families, "cost", "production_cost"),
+        _by_family(production, families, "standard", "made_at_standard"),
         ot_alloc.rename("overtime_cost"),
         _by_family(shipments, families, "cost", "freight_cost"),
         _by_family(inventory, families, "holding", "holding_cost"),
@@ -153,11 +165,12 @@ def financial_projection(inp: FinanceInput) -> FinanceOutput:
     table["budget_units"] = budget["units"].reindex(table.index).fillna(0.0)
     table["budget_revenue"] = budget["revenue"].reindex(table.index).fillna(0.0)
     table["budget_cogs"] = budget["cogs"].reindex(table.index).fillna(0.0)
-    table["cogs"] = table[["production_cost", "overtime_cost", "freight_cost", "holding_cost"]].sum(axis=1)
+    table["spend"] = table[["production_cost", "overtime_cost", "freight_cost", "holding_cost"]].sum(axis=1)
+    table["cogs"] = table["standard_cogs"] + table["spend"] - table.pop("made_at_standard")
     table["gross_margin"] = table["revenue"] - table["cogs"]
     table["gross_margin_pct"] = (table["gross_margin"] / table["revenue"]).where(table["revenue"] > 0)
     table["receivables"], table["payables"], table["working_capital"] = working_capital(
-        table["inventory_value"], table["revenue"], table["cogs"], inp.dso_days, inp.dpo_days)
+        table["inventory_value"], table["revenue"], table["spend"], inp.dso_days, inp.dpo_days)
     table["revenue_variance"] = table["revenue"] - table["budget_revenue"]
     table["margin_variance"] = table["gross_margin"] - (table["budget_revenue"] - table["budget_cogs"])
     table = table.reset_index().rename(columns={"period": "month"}).sort_values(["family", "month"])
@@ -165,12 +178,12 @@ def financial_projection(inp: FinanceInput) -> FinanceOutput:
     return FinanceOutput(rows=[FinanceRow(**r) for r in table.to_dict("records")])
 
 
-def working_capital(inventory_value, revenue, cogs, dso_days: float, dpo_days: float):
+def working_capital(inventory_value, revenue, spend, dso_days: float, dpo_days: float):
     """(receivables, payables, working capital) in currency at a month end, from that month's
-    revenue and COGS (scalars or aligned arrays): working capital = inventory + receivables −
+    revenue and spend (scalars or aligned arrays): working capital = inventory + receivables −
     payables, each balance being DSO or DPO days of the month's flow."""
     receivables = revenue * dso_days / DAYS_PER_MONTH
-    payables = cogs * dpo_days / DAYS_PER_MONTH
+    payables = spend * dpo_days / DAYS_PER_MONTH
     return receivables, payables, inventory_value + receivables - payables
 
 

@@ -16,7 +16,8 @@ from sop.tools.finance.projection import FinanceItem, FinanceRow
 from sop.tools.finance.variance import VarianceRow
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
-GapKind = Literal["demand_over_supply", "inventory_low", "inventory_high", "financial_target", "supplier", "lane"]
+GapKind = Literal["demand_over_supply", "inventory_low", "inventory_high", "financial_target", "plant_hours",
+                  "supplier", "lane", "storage", "prebuild"]
 LeverKind = Literal["promotion", "overtime", "sourcing", "prebuild", "shift", "capital"]
 
 
@@ -34,7 +35,9 @@ class Promotion(BaseModel):
 class SupplierRisk(BaseModel):
     supplier: str
     tier: str
-    fill_rate: float | None = Field(None, ge=0, le=1, description="share of ordered units delivered")
+    fill_rate: float | None = Field(None, ge=0, le=1, description="share of ordered units delivered (kept for "
+                                                                  "reference; limits are valued at the "
+                                                                  "disruption share, as in week 2's ranking)")
 
 
 class LeverTerms(BaseModel):
@@ -56,8 +59,8 @@ class LeverTerms(BaseModel):
 
 
 class RiskTerms(BaseModel):
-    disruption_share: float = Field(0.1, ge=0, le=1, description="share of a binding limit at risk when no "
-                                                                 "fill rate is known")
+    disruption_share: float = Field(0.1, ge=0, le=1, description="share of a binding limit at risk, for every "
+                                                                 "limit, as week 2's ranking values it")
 
 
 class GapResolutionInput(BaseModel):

@@ -5,7 +5,12 @@ fraction, None when the reference is 0). A variance is favourable when it moves 
 metric should: more margin, less working capital; for a two-sided metric (days on hand, plan
 attainment) any deviation is unfavourable. A row is flagged when |variance_pct| is above the
 tolerance, favourable or not: a forecast 20 % over budget deserves a look as much as one 20 %
-under it.
+under it. A rate (a fraction such as OTIF, fill rate, MAPE or margin %) is flagged by points
+instead: OTIF at 91 % against a 95 % target misses by 4 points, which a tolerance of 5 % of the
+target (4.75 points) would let pass.
+
+Days on hand is one figure wherever it appears: stock at standard cost over the standard cost
+of the units sold per day (`days_on_hand`), in the projection as in the key metrics.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ DIRECTION: dict[str, bool | None] = {
     "working_capital": False, "mape": False, "wape": False,
     "days_on_hand": None, "plan_attainment": None,
 }
+# Metrics that are fractions of a whole, compared in points; and the default points they may miss by.
+RATES = frozenset({"otif", "fill_rate", "mape", "wape", "forecast_accuracy", "gross_margin_pct"})
+RATE_TOLERANCE = 0.02
 
 
 class Comparison(BaseModel):
@@ -42,15 +50,20 @@ class VarianceRow(Comparison):
     variance: float = Field(description="actual − reference, in the metric's unit")
     variance_pct: float | None = Field(description="variance / |reference|; None when the reference is 0")
     favourable: bool
-    flagged: bool = Field(description="|variance_pct| above the tolerance")
+    flagged: bool = Field(description="|variance_pct| above the tolerance; for a rate, |variance| above the "
+                                      "rate tolerance in points")
 
 
-def compare(c: Comparison, tolerance: float) -> VarianceRow:
-    """One comparison with its variance, direction and flag (see the module docstring)."""
+def compare(c: Comparison, tolerance: float, rate_tolerance: float = RATE_TOLERANCE) -> VarianceRow:
+    """One comparison with its variance, direction and flag (see the module docstring);
+    `rate_tolerance` is in points (0.02 = 2 points) and applies to the metrics of `RATES`."""
     variance = c.actual - c.reference
     pct = variance / abs(c.reference) if c.reference else None
     direction = DIRECTION.get(c.metric, True)
-    outside = (abs(pct) > tolerance) if pct is not None else variance != 0
+    if c.metric in RATES:
+        outside = abs(variance) > rate_tolerance
+    else:
+        outside = (abs(pct) > tolerance) if pct is not None else variance != 0
     if direction is None:
         favourable = not outside
     elif direction:
@@ -60,9 +73,11 @@ def compare(c: Comparison, tolerance: float) -> VarianceRow:
     return VarianceRow(**c.model_dump(), variance=variance, variance_pct=pct, favourable=favourable, flagged=outside)
 
 
-def days_on_hand(inventory_value: float, cogs: float) -> float | None:
-    """Inventory at month end in days of the month's COGS (currency over currency per day)."""
-    return inventory_value / (cogs / DAYS_PER_MONTH) if cogs > 0 else None
+def days_on_hand(inventory_value: float, standard_cogs: float) -> float | None:
+    """Stock at month end (at standard cost) in days of the month's units sold at standard cost
+    (currency over currency per day): both sides on one cost basis, so spend timing and cost
+    variances do not move it."""
+    return inventory_value / (standard_cogs / DAYS_PER_MONTH) if standard_cogs > 0 else None
 
 
 def _budget_comparisons(table: pd.DataFrame) -> list[Comparison]:
@@ -88,12 +103,12 @@ def _budget_comparisons(table: pd.DataFrame) -> list[Comparison]:
 def _target_comparisons(table: pd.DataFrame, targets: dict[str, float]) -> list[Comparison]:
     """Gross margin %, working capital and days on hand of the whole company per month against
     the targets; over the horizon, margin % of the sums and the average month of the other two."""
-    monthly = table.groupby("month", sort=True)[["revenue", "gross_margin", "cogs", "inventory_value",
+    monthly = table.groupby("month", sort=True)[["revenue", "gross_margin", "standard_cogs", "inventory_value",
                                                   "working_capital"]].sum()
     values = pd.DataFrame({
         "gross_margin_pct": (monthly["gross_margin"] / monthly["revenue"]).where(monthly["revenue"] > 0),
         "working_capital": monthly["working_capital"],
-        "days_on_hand": [days_on_hand(v, c) for v, c in zip(monthly["inventory_value"], monthly["cogs"])],
+        "days_on_hand": [days_on_hand(v, c) for v, c in zip(monthly["inventory_value"], monthly["standard_cogs"])],
     }, index=monthly.index).astype(float)
     revenue = monthly["revenue"].sum()
     horizon = {"gross_margin_pct": monthly["gross_margin"].sum() / revenue if revenue > 0 else None,
@@ -112,6 +127,8 @@ class VarianceInput(BaseModel):
                                       description="gross_margin_pct (fraction), working_capital (currency), "
                                                   "days_on_hand (days); absent targets are not compared")
     tolerance: float = Field(0.05, ge=0, description="flag beyond this fraction of the reference")
+    rate_tolerance: float = Field(RATE_TOLERANCE, ge=0, description="flag a rate (gross margin %) beyond this "
+                                                                    "many points (0.02 = 2 points)")
 
 
 class VarianceOutput(BaseModel):
@@ -124,4 +141,4 @@ def financial_variances(inp: VarianceInput) -> VarianceOutput:
     table = table.rename(columns={"family": "scope"}).assign(
         budget_margin=table["budget_revenue"] - table["budget_cogs"])
     comparisons = _budget_comparisons(table) + _target_comparisons(table, inp.targets) if len(table) else []
-    return VarianceOutput(rows=[compare(c, inp.tolerance) for c in comparisons])
+    return VarianceOutput(rows=[compare(c, inp.tolerance, inp.rate_tolerance) for c in comparisons])

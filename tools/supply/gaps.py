@@ -4,9 +4,11 @@ Each gap is a pure function of the instance and its `SupplyPlanResult`: lost dem
 family and month (units and revenue at risk), plant months loaded to 95 % or more of regular
 plus overtime hours, safety-stock shortfall, supplier/lane/storage limits the plan runs into
 (with shadow prices), and the seasonal pre-build: stock above safety stock carried out of a
-normal month into a run of peak months. `ranked` lists them all by revenue at risk, each with a
-detail in the planner's words: a shadow price becomes what one more plant hour or unit of
-capacity in that month would save of plan cost (the LP's objective: costs and penalties).
+normal month into a run of peak months. `ranked` lists them all by their money value
+(`gap_values`: lost margin, |shadow price| × exposure, the cost of a shortfall or of a
+pre-build), the one valuation week 3's ranking by margin at risk sums over the horizon; each
+with a detail in the planner's words: a shadow price becomes what one more plant hour or unit
+of capacity in that month would save of plan cost (the LP's objective: costs and penalties).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from sop.numbers import money_words, percent, units
+from sop.tools.supply.gap_values import DISRUPTION_SHARE, limit_value, lost_margin, prebuild_cost, shortfall_cost
 from sop.tools.supply.supply_plan import ZERO, BindingConstraint, SupplyPlanInstance, SupplyPlanResult
 
 PEAK_UTILISATION = 0.95  # share of regular + maximum overtime hours that makes a month a peak
@@ -32,6 +35,9 @@ class SupplyGapsInput(BaseModel):
     plan: SupplyPlanResult
     prices: dict[str, float] | None = Field(None, description="currency per unit, by SKU")
     families: dict[str, str] | None = Field(None, description="family of each SKU")
+    unit_costs: dict[str, float] | None = Field(None, description="standard cost per unit, by SKU: lost demand is "
+                                                                  "valued at its margin; without, at its revenue")
+    disruption_share: float = Field(DISRUPTION_SHARE, ge=0, le=1, description="share of a binding limit at risk")
 
 
 class UnmetBySku(BaseModel):
@@ -39,6 +45,7 @@ class UnmetBySku(BaseModel):
     period: str
     units: float = Field(description="demand lost in the month, all DCs")
     revenue_at_risk: float | None = Field(description="units × price; None without prices")
+    margin_at_risk: float | None = Field(None, description="units × (price − standard cost); None without both")
 
 
 class UnmetByFamily(BaseModel):
@@ -46,6 +53,7 @@ class UnmetByFamily(BaseModel):
     period: str
     units: float
     revenue_at_risk: float | None
+    margin_at_risk: float | None = None
 
 
 class PlantLoad(BaseModel):
@@ -72,11 +80,13 @@ class Prebuild(BaseModel):
     period: str
     peak_start: str
     units: float
+    holding_cost: float = Field(0.0, description="the month's holding cost of these units, currency")
 
 
 class RankedGap(BaseModel):
-    """One line of the gap table; `value` is revenue at risk (currency), which only lost
-    demand carries, so the others follow it, largest `units` first."""
+    """One line of the gap table, ranked by `value`, its money value in currency (`gap_values`):
+    lost margin (revenue without standard costs), |shadow price| × exposure of a limit, the
+    cost of a safety-stock shortfall or of a pre-build; ties by `units`."""
 
     rank: int
     kind: Literal["unmet", "plant_hours", "safety_stock", "supplier", "lane", "storage", "prebuild"]
@@ -104,7 +114,7 @@ def supply_gaps(payload: SupplyGapsInput) -> SupplyGaps:
     if plan.status != "optimal":
         raise ValueError(f"gaps need an optimal plan, but the plan is {plan.status!r}")
     loads = plant_loads(instance, plan)
-    unmet = unmet_by_sku(plan, payload.prices)
+    unmet = unmet_by_sku(plan, payload.prices, payload.unit_costs)
     by_family = unmet_by_family(unmet, payload.families) if payload.families is not None else []
     overload = [load for load in loads if load.utilisation >= PEAK_UTILISATION]
     shortfall = safety_stock_gaps(instance, plan)
@@ -118,12 +128,15 @@ def supply_gaps(payload: SupplyGapsInput) -> SupplyGaps:
         binding_limits=limits,
         prebuild=ahead,
         ranked=rank_gaps(by_family or unmet, overload, shortfall, limits, ahead,
-                         [b for b in plan.binding if b.family == "plant_hours"]),
+                         [b for b in plan.binding if b.family in ("plant_hours", "overtime")],
+                         ss_penalty={s.sku: s.ss_penalty for s in instance.skus}, share=payload.disruption_share),
     )
 
 
-def unmet_by_sku(plan: SupplyPlanResult, prices: dict[str, float] | None) -> list[UnmetBySku]:
-    """Lost units per SKU and month, summed over DCs, with revenue at risk when priced."""
+def unmet_by_sku(plan: SupplyPlanResult, prices: dict[str, float] | None,
+                 unit_costs: dict[str, float] | None = None) -> list[UnmetBySku]:
+    """Lost units per SKU and month, summed over DCs, with revenue at risk when priced and
+    margin at risk when standard costs are known too."""
     units: dict[tuple[str, str], float] = defaultdict(float)
     for row in plan.unmet:
         units[row.sku, row.period] += row.qty
@@ -132,7 +145,9 @@ def unmet_by_sku(plan: SupplyPlanResult, prices: dict[str, float] | None) -> lis
         raise ValueError(f"no price for SKU(s) {missing}; add them to prices (currency per unit)")
     return [
         UnmetBySku(sku=sku, period=period, units=q,
-                   revenue_at_risk=q * prices[sku] if prices is not None else None)
+                   revenue_at_risk=q * prices[sku] if prices is not None else None,
+                   margin_at_risk=lost_margin(q, prices[sku], unit_costs.get(sku))
+                   if prices is not None and unit_costs is not None and sku in unit_costs else None)
         for (sku, period), q in units.items()
     ]  # fmt: skip
 
@@ -141,15 +156,22 @@ def unmet_by_family(by_sku: list[UnmetBySku], families: dict[str, str]) -> list[
     """The SKU roll-up summed per family and month."""
     units: dict[tuple[str, str], float] = defaultdict(float)
     revenue: dict[tuple[str, str], float | None] = defaultdict(float)
+    margin: dict[tuple[str, str], float | None] = defaultdict(float)
     for row in by_sku:
         key = (families.get(row.sku, "unassigned"), row.period)
         units[key] += row.units
-        so_far, more = revenue[key], row.revenue_at_risk
-        revenue[key] = so_far + more if so_far is not None and more is not None else None
+        revenue[key] = _add(revenue[key], row.revenue_at_risk)
+        margin[key] = _add(margin[key], row.margin_at_risk)
     return [
-        UnmetByFamily(family=family, period=period, units=q, revenue_at_risk=revenue[family, period])
+        UnmetByFamily(family=family, period=period, units=q, revenue_at_risk=revenue[family, period],
+                      margin_at_risk=margin[family, period])
         for (family, period), q in units.items()
     ]
+
+
+def _add(so_far: float | None, more: float | None) -> float | None:
+    """A sum that is unknown (None) once any part is."""
+    return so_far + more if so_far is not None and more is not None else None
 
 
 def plant_loads(instance: SupplyPlanInstance, plan: SupplyPlanResult) -> list[PlantLoad]:
@@ -202,7 +224,9 @@ def prebuild(instance: SupplyPlanInstance, plan: SupplyPlanResult, loads: list[P
         plants_of[r.sku].append(r.plant)
     order = {p.plant: i for i, p in enumerate(instance.plants)}
     safety = {(r.sku, r.dc): r.qty for r in instance.safety_stock}
+    holding = {s.sku: s.holding_cost for s in instance.skus}
     units: dict[tuple[str, str], float] = defaultdict(float)
+    cost: dict[tuple[str, str], float] = defaultdict(float)
     for row in plan.inventory:
         above = row.qty - safety.get((row.sku, row.dc), 0.0)
         following = next_month.get(row.period)
@@ -210,8 +234,10 @@ def prebuild(instance: SupplyPlanInstance, plan: SupplyPlanResult, loads: list[P
                  if following in peaks[p] and row.period not in peaks[p]]  # fmt: skip
         if above > ZERO and ahead:
             units[ahead[0], row.period] += above
+            cost[ahead[0], row.period] += prebuild_cost(above, holding[row.sku])
     return [
-        Prebuild(resource=plant, period=period, peak_start=next_month[period], units=q)
+        Prebuild(resource=plant, period=period, peak_start=next_month[period], units=q,
+                 holding_cost=cost[plant, period])
         for (plant, period), q in sorted(units.items(), key=lambda kv: (kv[0][0], periods.index(kv[0][1])))
     ]
 
@@ -223,23 +249,32 @@ def rank_gaps(
     binding_limits: list[BindingConstraint],
     prebuild: list[Prebuild],
     plant_hours: list[BindingConstraint] | None = None,
+    ss_penalty: dict[str, float] | None = None,
+    share: float = DISRUPTION_SHARE,
 ) -> list[RankedGap]:
-    """Every gap as one line, by revenue at risk, then units; lost demand is reported per
-    family when families are known, else per SKU. `plant_hours`, the binding plant-hour limits,
-    say what one more hour of a loaded plant month would save."""
-    hours = {(b.keys["plant"], b.period): b for b in plant_hours or []}
+    """Every gap as one line, by its money value (`gap_values`), then units; lost demand is
+    reported per family when families are known, else per SKU. `plant_hours`, the binding
+    plant-hour (and overtime) limits, value a loaded plant month and say what one more hour of
+    it would save; `ss_penalty` (currency per unit-month, by SKU) prices a safety-stock
+    shortfall; `share` is the share of a binding limit at risk."""
+    hours = {(b.keys["plant"], b.period): b for b in plant_hours or [] if b.family == "plant_hours"}
+    plant_value: dict[tuple[str, str], float] = defaultdict(float)
+    for b in plant_hours or []:
+        plant_value[b.keys["plant"], b.period] += limit_value(b, share)
+    penalty = ss_penalty or {}
     lines = (
         [("unmet", u.family if isinstance(u, UnmetByFamily) else u.sku, u.period, u.units,
-          u.revenue_at_risk or 0.0, "units of demand lost") for u in unmet]
-        + [("plant_hours", p.plant, p.period, p.used_hours, 0.0,
+          _unmet_value(u), "units of demand lost") for u in unmet]
+        + [("plant_hours", p.plant, p.period, p.used_hours, plant_value[p.plant, p.period],
             f"{percent(p.utilisation, 0)} of {units(p.available_hours)} regular + overtime hours"
             + (f"; {worth(hours[p.plant, p.period])}" if (p.plant, p.period) in hours else ""))
            for p in plant_overload]
-        + [("safety_stock", f"{s.sku}@{s.dc}", s.period, s.shortfall, 0.0,
-            f"units below a safety stock of {units(s.target)}") for s in safety_stock]
-        + [(b.family, "/".join(b.keys.values()), b.period, b.used, 0.0,
+        + [("safety_stock", f"{s.sku}@{s.dc}", s.period, s.shortfall,
+            shortfall_cost(s.shortfall, penalty.get(s.sku, 0.0)), f"units below a safety stock of {units(s.target)}")
+           for s in safety_stock]
+        + [(b.family, "/".join(b.keys.values()), b.period, b.used, limit_value(b, share),
             f"at its limit of {units(b.limit)} {LIMIT_UNITS[b.family][0]}; {worth(b)}") for b in binding_limits]
-        + [("prebuild", p.resource, p.period, p.units, 0.0,
+        + [("prebuild", p.resource, p.period, p.units, p.holding_cost,
             f"units above safety stock ahead of the peak from {p.peak_start}") for p in prebuild]
     )  # fmt: skip
     lines.sort(key=lambda line: (-line[4], -line[3]))
@@ -247,6 +282,13 @@ def rank_gaps(
         RankedGap(rank=i, kind=kind, subject=subject, month=month, units=units, value=value, detail=detail)
         for i, (kind, subject, month, units, value, detail) in enumerate(lines, start=1)
     ]
+
+
+def _unmet_value(u: UnmetByFamily | UnmetBySku) -> float:
+    """Lost margin when standard costs are known, else revenue at risk, else 0 (no prices)."""
+    if u.margin_at_risk is not None:
+        return u.margin_at_risk
+    return u.revenue_at_risk or 0.0
 
 
 def worth(limit: BindingConstraint) -> str:

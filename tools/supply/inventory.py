@@ -4,6 +4,8 @@ Time units: demand is per month and lead times are in months, while ordering and
 are annual, as planners quote them. Quantities are in units and money in the item's currency.
 Demand over the lead time is taken as normal with mean μ·L and standard deviation
 σ_L = sqrt(L·σd² + μ²·σL²): demand noise over an uncertain lead time (Silver, Pyke & Thomas).
+A periodic review (R, S) policy protects over R + L instead: its fill rate is met when the
+expected shortage over R + L, σ_{R+L}·G(k), is (1 − β) of the demand of one review period, μ·R.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import math
 from typing import Literal, cast, get_args
 
 import numpy as np
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.optimize import brentq
 from scipy.stats import norm
 
@@ -96,8 +98,10 @@ def round_order_quantity(quantity: float, moq: float, pack_size: float) -> float
 class DemandProfile(BaseModel):
     """What safety stock depends on: monthly demand, lead time and its spread, and unit cost."""
 
+    model_config = ConfigDict(allow_inf_nan=False)
+
     sku: str = Field(min_length=1)
-    mean_demand: float = Field(gt=0, description="mean demand, units per month")
+    mean_demand: float = Field(ge=0, description="mean demand, units per month; 0 gets a zero policy")
     demand_std: float = Field(ge=0, description="standard deviation of monthly demand, units")
     lead_time: float = Field(ge=0, description="mean replenishment lead time, months")
     lead_time_std: float = Field(0.0, ge=0, description="standard deviation of lead time, months")
@@ -141,9 +145,11 @@ class ReorderResult(BaseModel):
     safety_stock: float
     reorder_point: float
     order_up_to: float = Field(description="periodic review level for R + L; equals the reorder point when R = 0")
+    order_up_to_factor: float | None = Field(None, description="safety factor of the order-up-to level over R + L")
     cycle_stock: float = Field(ge=0)
     annual_ordering_cost: float = Field(ge=0)
     annual_holding_cost: float
+    note: str = Field("", description="why the policy is special, e.g. zero for an item without demand")
 
 
 class ReorderCalcOutput(BaseModel):
@@ -157,13 +163,36 @@ def safety_factor(item: ReorderItem, order_quantity: float, sigma: float) -> flo
     return float(norm.ppf(item.service_level))
 
 
+def order_up_to_factor(item: ReorderItem, z: float, sigma_rl: float) -> float:
+    """Safety factor of the (R, S) level over R + L: z for a cycle service level; for a fill rate
+    k from σ_{R+L}·G(k) = (1 − β)·μ·R, the shortage allowed per review period (units). Under
+    continuous review (R = 0) the reorder point's factor."""
+    if item.fill_rate is None or item.review_period == 0:
+        return z
+    return fill_rate_safety_factor(item.fill_rate, item.mean_demand * item.review_period, sigma_rl)
+
+
+def zero_policy(item: ReorderItem) -> ReorderResult:
+    """No demand (a discontinued or not yet launched item): nothing to order, nothing to hold."""
+    return ReorderResult(
+        sku=item.sku, z=0.0, cycle_service_level=1.0, eoq_unconstrained=0.0, eoq=0.0, lead_time_demand_std=0.0,
+        safety_stock=0.0, reorder_point=0.0, order_up_to=0.0, order_up_to_factor=0.0, cycle_stock=0.0,
+        annual_ordering_cost=0.0, annual_holding_cost=0.0,
+        note="no demand (mean_demand 0): a zero policy; discontinued or not yet launched",
+    )
+
+
 def reorder_policy(item: ReorderItem) -> ReorderResult:
     """EOQ, safety stock, reorder point and order-up-to level for one SKU.
 
     A fill rate is met on the order quantity actually placed (after MOQ and pack rounding) over
-    the lead time: σ_L·G(k) = (1 − fill_rate)·Q, SS = k·σ_L. The same k also sets the
-    order-up-to level, so both policies carry the same safety factor.
+    the lead time: σ_L·G(k) = (1 − fill_rate)·Q, SS = k·σ_L. The order-up-to level S of a
+    periodic review protects over R + L and replenishes one review period's demand per cycle,
+    so its factor comes from σ_{R+L}·G(k) = (1 − fill_rate)·μ·R (`order_up_to_factor`).
+    An item without demand gets a zero policy with a note.
     """
+    if item.mean_demand == 0:
+        return zero_policy(item)
     annual_demand = MONTHS_PER_YEAR * item.mean_demand
     unit_holding_cost = item.holding_rate * item.unit_cost
     eoq_raw = economic_order_quantity(annual_demand, item.ordering_cost, unit_holding_cost)
@@ -174,6 +203,7 @@ def reorder_policy(item: ReorderItem) -> ReorderResult:
     reorder_point = item.mean_demand * item.lead_time + safety_stock
     protection = item.review_period + item.lead_time
     sigma_rl = lead_time_demand_std(item.mean_demand, item.demand_std, protection, item.lead_time_std)
+    k_review = order_up_to_factor(item, z, sigma_rl)
     return ReorderResult(
         sku=item.sku,
         z=z,
@@ -183,7 +213,8 @@ def reorder_policy(item: ReorderItem) -> ReorderResult:
         lead_time_demand_std=sigma_l,
         safety_stock=safety_stock,
         reorder_point=reorder_point,
-        order_up_to=item.mean_demand * protection + z * sigma_rl,
+        order_up_to=item.mean_demand * protection + k_review * sigma_rl,
+        order_up_to_factor=k_review,
         cycle_stock=quantity / 2,
         annual_ordering_cost=item.ordering_cost * annual_demand / quantity,
         annual_holding_cost=unit_holding_cost * (quantity / 2 + safety_stock),
@@ -207,6 +238,8 @@ DEFAULT_SERVICE_TARGETS: dict[Segment, float] = {
 
 
 class AbcXyzItem(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     sku: str = Field(min_length=1)
     revenue: float = Field(ge=0, description="revenue over the analysis window, currency")
     monthly_demand: list[float] = Field(min_length=2, description="demand per month, units")
@@ -214,6 +247,8 @@ class AbcXyzItem(BaseModel):
 
 class AbcXyzInput(BaseModel):
     """Items plus the cut-offs: A up to a_share of cumulative revenue, B the next b_share."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     items: list[AbcXyzItem] = Field(min_length=1)
     a_share: float = Field(0.80, gt=0, lt=1)
@@ -311,6 +346,8 @@ def abc_xyz(inp: AbcXyzInput) -> AbcXyzOutput:
 
 
 class ServiceSensitivityInput(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     items: list[DemandProfile] = Field(min_length=1)
     levels: list[float] = Field(default_factory=lambda: list(SENSITIVITY_LEVELS), min_length=1)
 

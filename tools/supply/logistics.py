@@ -2,6 +2,8 @@
 
 Volumes and capacities are in units per month, costs in currency. Shipment rows for the same
 lane and month are added up, so the supply plan's per-SKU shipments can be passed as they are.
+A lane is over capacity only beyond the solver's round-off (`ZERO` relative to the capacity):
+an LP plan at its limit may ship 9e-12 units more than the capacity, and that is not a flag.
 """
 
 from __future__ import annotations
@@ -9,14 +11,17 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sop.tools.periods import MONTH_PATTERN
+from sop.tools.periods import MONTH_PATTERN, month_number
+from sop.tools.supply.supply_plan import ZERO
 
 Month = Annotated[str, Field(pattern=MONTH_PATTERN)]
 
 
 class Lane(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     plant: str = Field(min_length=1)
     dc: str = Field(min_length=1)
     cost_per_unit: float = Field(ge=0, description="freight per unit shipped, currency")
@@ -24,6 +29,8 @@ class Lane(BaseModel):
 
 
 class Shipment(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     plant: str = Field(min_length=1)
     dc: str = Field(min_length=1)
     period: Month
@@ -31,6 +38,8 @@ class Shipment(BaseModel):
 
 
 class LogisticsPlanInput(BaseModel):
+    model_config = ConfigDict(allow_inf_nan=False)
+
     periods: list[Month] = Field(min_length=1, description="months 'YYYY-MM', in order")
     lanes: list[Lane] = Field(min_length=1)
     shipments: list[Shipment] = Field(default_factory=list)
@@ -41,6 +50,10 @@ class LogisticsPlanInput(BaseModel):
     def _references(self) -> LogisticsPlanInput:
         if len(set(self.periods)) != len(self.periods):
             raise ValueError(f"periods repeat a month: {self.periods}")
+        for i in range(1, len(self.periods)):
+            if month_number(self.periods[i]) <= month_number(self.periods[i - 1]):
+                raise ValueError(f"periods[{i}] {self.periods[i]!r} comes before {self.periods[i - 1]!r}; "
+                                 "give the months in calendar order")
         keys = [(lane.plant, lane.dc) for lane in self.lanes]
         repeated = sorted({k for k in keys if keys.count(k) > 1})
         if repeated:
@@ -97,11 +110,16 @@ class LogisticsPlanOutput(BaseModel):
     total_cost: float = Field(ge=0)
 
 
+def beyond(volume: float, limit: float) -> bool:
+    """More than the limit by more than solver round-off (units)."""
+    return volume - limit > ZERO * max(1.0, abs(limit))
+
+
 def lane_month(period: str, volume: float, capacity: float, cost_per_unit: float,
                binding_utilisation: float, near_utilisation: float) -> LaneMonth:
     """Load of one lane in one month; a closed lane (capacity 0) binds only if something ships."""
     utilisation = volume / capacity if capacity > 0 else None
-    at_limit = utilisation >= binding_utilisation if utilisation is not None else volume > 0
+    at_limit = utilisation >= binding_utilisation if utilisation is not None else beyond(volume, 0.0)
     return LaneMonth(
         period=period,
         volume=volume,
@@ -110,7 +128,7 @@ def lane_month(period: str, volume: float, capacity: float, cost_per_unit: float
         cost=volume * cost_per_unit,
         binding=at_limit,
         near_capacity=at_limit or (utilisation is not None and utilisation >= near_utilisation),
-        over_capacity=volume > capacity,
+        over_capacity=beyond(volume, capacity),
     )
 
 

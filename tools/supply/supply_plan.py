@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Hashable, Sequence
+from itertools import pairwise
 from typing import Annotated, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from sop.tools.periods import MONTH_PATTERN
+from sop.tools.periods import MONTH_PATTERN, month_number
 
 NonNegative = Annotated[float, Field(ge=0)]
 Name = Annotated[str, Field(min_length=1)]
@@ -31,9 +32,10 @@ ZERO = 1e-7
 
 
 class _Strict(BaseModel):
-    """Rejects unknown fields, so a misspelt key ('holdng_cost') is an error, not a default."""
+    """Rejects unknown fields, so a misspelt key ('holdng_cost') is an error, not a default, and
+    non-finite numbers (`Infinity`, `NaN`), which no solver takes, with the field that holds one."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,10 +128,19 @@ class SupplyPlanInstance(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> SupplyPlanInstance:
-        problems = self._duplicate_keys() + self._month_lengths() + self._unknown_references()
+        problems = self._period_order() + self._duplicate_keys() + self._month_lengths() + self._unknown_references()
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    def _period_order(self) -> list[str]:
+        """Stock carries from each month to the next entry, so the periods must be consecutive
+        months in calendar order."""
+        return [
+            f"periods[{i}] {later!r} does not follow {earlier!r}; give consecutive months in calendar order"
+            for i, (earlier, later) in enumerate(pairwise(self.periods), start=1)
+            if month_number(later) != month_number(earlier) + 1
+        ]
 
     def _duplicate_keys(self) -> list[str]:
         tables: dict[str, Sequence[Hashable]] = {

@@ -19,16 +19,26 @@ import pulp
 
 from sop.tools.supply.supply_plan import Family, Status, StockLevel, SupplyPlanInstance
 
-# HiGHS options, chosen for this LP (a multi-period transport model whose SKUs are coupled only
-# by a few plant, supplier, lane and storage rows):
-# - presolve on: it removes a fifth of the rows and columns (one-term safety-stock rows,
-#   columns fixed at zero) before the solver starts;
-# - interior point with crossover: on the benchmark instances it was 1.3x faster than dual
-#   simplex (37 s against 50 s at 1,000 SKUs), its iteration count does not depend on the
-#   column order (dual simplex took 50 s or 65 s on the same LP in two column orders), and
-#   crossover still ends at a vertex, so binding rows have zero slack and the row duals are
-#   vertex shadow prices. PDLP (first order) was 5x slower and less accurate.
-HIGHS_OPTIONS = {"presolve": "on", "solver": "ipm", "run_crossover": "on"}
+# HiGHS options, chosen by the size of this LP (a multi-period transport model whose SKUs are
+# coupled only by a few plant, supplier, lane and storage rows):
+# - below IPM_FROM_COLUMNS columns, HiGHS's defaults (presolve, then its own choice, dual
+#   simplex here): on the demo's 200 SKUs interior point + crossover took 3.2 s against 0.84 s
+#   (the issue measured 4.9x); on the seeded benchmark instances the two were even at 200 and
+#   500 SKUs (3.4 s against 3.2 s, 11.6 s against 12.3 s, 2026-12-06);
+# - from there on, interior point with crossover (`IPM_OPTIONS`): at 1,000 SKUs it took 32.6 s
+#   against 34.6 s (earlier 37 s against 50 s for dual simplex), its iteration
+#   count does not depend on the column order (dual simplex took 50 s or 65 s on the same LP in
+#   two column orders), and crossover still ends at a vertex, so binding rows have zero slack
+#   and the row duals are vertex shadow prices. PDLP (first order) was 5x slower and less
+#   accurate. Presolve stays on in both: it removes a fifth of the rows and columns.
+# bench/supply_plan.py measures both against a direct sparse build with HiGHS's defaults.
+IPM_OPTIONS = {"presolve": "on", "solver": "ipm", "run_crossover": "on"}
+IPM_FROM_COLUMNS = 200_000  # about 750 SKUs × 18 months on 2 plants and 3 DCs
+
+
+def highs_options(n_columns: int) -> dict[str, str]:
+    """The HiGHS options for an LP of `n_columns` columns (see above)."""
+    return dict(IPM_OPTIONS) if n_columns >= IPM_FROM_COLUMNS else {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,10 +369,10 @@ def _silence_banner() -> None:
 
 
 def solve_model(problem: pulp.LpProblem) -> Status:
-    """Solve in place with HiGHS (never the bundled CBC), quietly."""
+    """Solve in place with HiGHS (never the bundled CBC), quietly, with the options for its size."""
     _silence_banner()
     try:
-        code = problem.solve(pulp.HiGHS(msg=False, **HIGHS_OPTIONS))
+        code = problem.solve(pulp.HiGHS(msg=False, **highs_options(problem.numVariables())))
     except pulp.PulpSolverError:
         return "error"
     return _PULP_STATUS.get(code, "error")
