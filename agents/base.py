@@ -9,12 +9,16 @@ is logged (ARCHITECTURE.md rule 2). No agent can even be declared with such a to
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
 from sop.tools import registry
+
+if TYPE_CHECKING:
+    from sop.agents.proposals import Proposal
 
 # Gate actions belong to people at the gates (and to the approval policy), never to an agent.
 GATE_ACTIONS = re.compile(r"approv|publish|reject|delet|drop|truncat|sign.?off", re.IGNORECASE)
@@ -45,6 +49,20 @@ class ChatAnswer(BaseModel):
         description="the answer for the planner, quoting only numbers that the tools returned this turn")
 
 
+Call = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Review:
+    """An agent's cycle step, offline: which read-only query to call next given the results so
+    far (None when it has enough), and the rule that turns the results into findings and
+    proposals. Both are deterministic, so the same data give the same calls and proposals."""
+
+    tools: tuple[str, ...]
+    next_call: Callable[[dict[str, dict[str, Any]]], Call | None]
+    propose: Callable[[dict[str, dict[str, Any]]], tuple[list[str], list[Proposal]]]
+
+
 @dataclass(frozen=True)
 class AgentSpec:
     """A named agent. Its system prompts are `prompts/NAME.md` (cycle narrative) and
@@ -55,16 +73,18 @@ class AgentSpec:
     tools: tuple[str, ...]
     queries: tuple[str, ...] = ()
     output: type[ChatAnswer] = ChatAnswer
+    review: Review | None = None
 
     def __post_init__(self) -> None:
-        acting = [t for t in (*self.tools, *self.queries) if GATE_ACTIONS.search(t)]
+        acting = [t for t in self.allowlist if GATE_ACTIONS.search(t)]
         if acting:
             raise ValueError(f"{self.name} may not carry gate actions: {', '.join(acting)}")
 
     @property
     def allowlist(self) -> tuple[str, ...]:
-        """Every tool this agent may call: its belt of planning tools and its query tools."""
-        return (*self.tools, *self.queries)
+        """Every tool this agent may call: its belt of planning tools, its chat query tools and the
+        read-only queries of its cycle step."""
+        return tuple(dict.fromkeys((*self.tools, *self.queries, *(self.review.tools if self.review else ()))))
 
     def refusal(self, tool: str) -> str | None:
         """Why this agent may not call `tool`, or None when it may."""

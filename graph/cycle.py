@@ -1,4 +1,7 @@
-"""The monthly cycle on one screen: the claim, weeks 1–4 and the two gates between them.
+"""The monthly cycle on one screen: the claim, weeks 1–4, the four agents' steps and the two
+gates. Week 1's forecast is followed by the demand-forecaster; week 2's supply plan fans out to
+the inventory-optimizer, the supplier-relationship-manager and the logistics-planner, which week
+3 joins.
 
 Each node's module (and with it pandas, the forecasting engine, the LP) is imported when the
 node first runs, so that importing this module, which LangGraph Server and the CLI do first, is
@@ -55,20 +58,29 @@ def after_executive(state: CycleState) -> Literal["execution", "financial_review
     return "execution" if state["approvals"][-1]["approved"] else "financial_review"
 
 
+WEEK2_AGENTS = ("inventory-optimizer", "supplier-relationship-manager", "logistics-planner")
+
+
 def build_graph(checkpointer: BaseCheckpointSaver | None = None):
     g = StateGraph(CycleState, context_schema=RunContext, input_schema=CycleInput, output_schema=CycleState)
     g.add_node("start_cycle", _node("standing", "start_cycle"))
     g.add_node("demand_planning", _node("week1", "demand_planning"))
+    g.add_node("demand-forecaster", _node("agent_steps", "demand_forecaster"))
     g.add_node("consensus_gate", _node("gates", "consensus_gate"))
     g.add_node("supply_planning", _node("week2", "supply_planning"))
+    for agent in WEEK2_AGENTS:
+        g.add_node(agent, _node("agent_steps", agent.replace("-", "_")))
     g.add_node("financial_review", _node("week3", "financial_review"))
     g.add_node("executive_gate", _node("gates", "executive_gate"))
     g.add_node("execution", _node("week4", "execution"))
     g.add_edge(START, "start_cycle")
     g.add_conditional_edges("start_cycle", after_start)
-    g.add_edge("demand_planning", "consensus_gate")
+    g.add_edge("demand_planning", "demand-forecaster")
+    g.add_edge("demand-forecaster", "consensus_gate")
     g.add_conditional_edges("consensus_gate", after_consensus)
-    g.add_edge("supply_planning", "financial_review")
+    for agent in WEEK2_AGENTS:
+        g.add_edge("supply_planning", agent)
+    g.add_edge(list(WEEK2_AGENTS), "financial_review")
     g.add_edge("financial_review", "executive_gate")
     g.add_conditional_edges("executive_gate", after_executive)
     g.add_edge("execution", END)

@@ -2,8 +2,10 @@
 passes it, and checks the answer inside the graph before it accepts it.
 
 The answer (the resume value) is `{"approved": true|false, "by": NAME, "notes": TEXT,
-"decisions": [...]}`. One that is malformed, comes from someone without the gate's approval
-right, or carries decisions that do not fit is refused: the refusal goes to the decision log and
+"decisions": [...]}`, with an optional `"accept": [ID, ...]` naming the agents' proposals (shown
+in the payload under `proposals`) that an approval accepts. One that is malformed, comes from
+someone without the gate's approval right, carries decisions that do not fit or accepts a
+proposal the gate does not have is refused: the refusal goes to the decision log and
 the gate asks again, with the reason in its payload (`refusal`). The gate loops on `interrupt()`
 rather than raising, because an exception after `interrupt()` would keep the refused answer
 stuck to the thread. On every resume LangGraph runs the node again from its start and hands
@@ -20,6 +22,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
+from sop.graph.accepting import ProposalRefused, acceptable, accepted, add_overrides, log_accepted
 from sop.graph.context import CycleContext, RunContext, open_context
 from sop.graph.decisions import InvalidDecisions, check_decisions, company_facts, field_path, parse_decisions
 from sop.graph.standing import mark
@@ -28,8 +31,9 @@ from sop.log import get_logger
 from sop.store.company import approval_right
 from sop.store.executive_view import executive_view
 from sop.store.forecasts import adopt_consensus, consensus_view
+from sop.store.proposals import cycle_proposals
 
-CONTRACT = '{"approved": true|false, "by": NAME, "notes": TEXT, "decisions": [...]}'
+CONTRACT = '{"approved": true|false, "by": NAME, "notes": TEXT, "decisions": [...]}'  # and optionally "accept"
 
 
 class NotAuthorized(PermissionError):
@@ -50,6 +54,8 @@ class Answer(BaseModel):
     notes: str = ""
     decisions: list[dict[str, Any]] = Field(default_factory=list,
                                             description="executive decisions, with an approval at the executive gate")
+    accept: list[str] = Field(default_factory=list,
+                              description="ids of the agents' proposals at this gate that an approval accepts")
 
 
 def authorize(ctx: CycleContext, gate: Gate, person: str) -> None:
@@ -61,7 +67,7 @@ def authorize(ctx: CycleContext, gate: Gate, person: str) -> None:
         raise NotAuthorized(f"{person!r} may not decide at the {gate} gate (their approval right: {right})")
 
 
-def check_answer(ctx: CycleContext, gate: Gate, horizon: list[str], raw: object) -> Approval:
+def check_answer(ctx: CycleContext, gate: Gate, horizon: list[str], raw: object, cycle_id: str = "") -> Approval:
     """The answer as an approval, or AnswerRefused (or NotAuthorized) saying what is wrong."""
     try:
         answer = Answer.model_validate(raw)
@@ -80,8 +86,17 @@ def check_answer(ctx: CycleContext, gate: Gate, horizon: list[str], raw: object)
         raise AnswerRefused(f"{field_path(('decisions', *first['loc']))}: {first['msg']}") from None
     except InvalidDecisions as exc:
         raise AnswerRefused(str(exc)) from None
-    return Approval(gate=gate, approved=answer.approved, by=answer.by, notes=answer.notes,
-                    decisions=answer.decisions)
+    approval = Approval(gate=gate, approved=answer.approved, by=answer.by, notes=answer.notes,
+                        decisions=answer.decisions)
+    if answer.accept:
+        if not answer.approved:
+            raise AnswerRefused("proposals are accepted with an approval; a rejection accepts none")
+        try:
+            accepted(ctx, gate, cycle_id, horizon, answer.accept, answer.by)
+        except ProposalRefused as exc:
+            raise AnswerRefused(str(exc)) from None
+        approval["accepted"] = answer.accept
+    return approval
 
 
 def _figures(gate: Gate, state: CycleState) -> dict[str, float]:
@@ -102,6 +117,7 @@ def _payload(gate: Gate, ctx: CycleContext, state: CycleState, figures: dict[str
         "figures": figures,
         "reports": [r for r in state.get("reports", []) if r],
         "view": view(ctx.store, state["cycle_id"]),
+        "proposals": cycle_proposals(ctx.store, state["cycle_id"], gate),
         "policy_failures": failures,
         "options": ["approve", "reject"],
         "answer": CONTRACT,
@@ -119,7 +135,7 @@ def _ask(gate: Gate, ctx: CycleContext, state: CycleState, figures: dict[str, fl
         mark(ctx, state["cycle_id"], "waiting", gate, state["horizon"])
         raw = interrupt(_payload(gate, ctx, state, figures, failures, refusal))
         try:
-            return check_answer(ctx, gate, state["horizon"], raw)
+            return check_answer(ctx, gate, state["horizon"], raw, state["cycle_id"])
         except (AnswerRefused, NotAuthorized) as exc:
             number += 1
             by = (raw.get("by") if isinstance(raw, dict) and isinstance(raw.get("by"), str) else "") or "unknown"
@@ -137,8 +153,14 @@ def _decide(gate: Gate, state: CycleState, ctx: CycleContext) -> dict:
     if ctx.policy and not failures:
         approval = Approval(gate=gate, approved=True, by=f"policy:{ctx.policy.name}",
                             notes="every policy rule held", decisions=[])
+        named = ctx.policy.accepts(cycle_proposals(ctx.store, state["cycle_id"], gate))
+        if ids := acceptable(ctx, gate, state["cycle_id"], state["horizon"], named, approval["by"]):
+            approval["accepted"] = ids
     else:
         approval = _ask(gate, ctx, state, figures, failures, attempt)
+    ids = approval.get("accepted", []) if approval["approved"] else []
+    if ids:
+        add_overrides(ctx, gate, state["cycle_id"], state["horizon"], ids, approval["by"])
     if gate == "consensus" and approval["approved"]:
         adopt_consensus(ctx.store, state["cycle_id"])
     ctx.store.log_decision(
@@ -147,6 +169,7 @@ def _decide(gate: Gate, state: CycleState, ctx: CycleContext) -> dict:
         by=approval["by"], rationale=approval["notes"], figures=figures,
     )
     _log_decisions(ctx, state["cycle_id"], approval, attempt, figures)
+    log_accepted(ctx, gate, state["cycle_id"], ids, approval["by"], attempt)
     mark(ctx, state["cycle_id"], "running", horizon=state["horizon"])
     log.info("gate_decided", gate=gate, approved=approval["approved"], by=approval["by"])
     return {"approvals": [approval]}

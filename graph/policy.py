@@ -1,4 +1,5 @@
-"""Approval policies for unattended runs: a gate passes only when every one of its rules holds.
+"""Approval policies for unattended runs: a gate passes only when every one of its rules holds,
+and then accepts the agents' proposals that its accept rules name (none unless it has some).
 
 A gate the policy does not mention never passes on its own; the run pauses there for a person.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
@@ -38,9 +40,27 @@ class Rule(BaseModel):
         return None
 
 
+class AcceptRule(BaseModel):
+    """Which of the agents' proposals a passing gate accepts on the policy's behalf."""
+
+    agent: str = Field(description="the agent whose proposals it accepts, e.g. demand-forecaster")
+    kind: str | None = Field(None, description="only proposals of this kind, e.g. consensus_adjustment")
+    min_confidence: float = Field(0.0, ge=0, le=1)
+
+    def holds(self, proposal: dict[str, Any]) -> bool:
+        return (proposal["agent"] == self.agent and self.kind in (None, proposal["kind"])
+                and proposal["confidence"] >= self.min_confidence)
+
+
 class Policy(BaseModel):
     name: str
     gates: dict[Gate, list[Rule]]
+    accept: list[AcceptRule] = Field(default_factory=list,
+                                     description="proposals a gate the policy passes accepts; none by default")
+
+    def accepts(self, proposals: list[dict[str, Any]]) -> list[str]:
+        """The ids of the proposals some accept rule holds for, in order."""
+        return [p["id"] for p in proposals if any(rule.holds(p) for rule in self.accept)]
 
     def failures(self, gate: Gate, figures: dict[str, float]) -> list[str]:
         """Every reason the gate may not pass; empty means the policy approves it."""

@@ -181,9 +181,10 @@ class Cycles:
         return self._invoke(period, {"cycle_id": period, "period": period})
 
     def decide(self, period: str, gate: Gate, by: str, approved: bool, notes: str,
-               decisions: list[Decision] | None = None) -> Outcome:
-        """Answer the gate the cycle waits at. A refused approver gets a decision-log entry and
-        NotAuthorized; decisions that do not fit the company raise InvalidDecisions."""
+               decisions: list[Decision] | None = None, accept: list[str] | None = None) -> Outcome:
+        """Answer the gate the cycle waits at, accepting the agents' proposals `accept` names. A
+        refused approver gets a decision-log entry and NotAuthorized; decisions that do not fit
+        the company raise InvalidDecisions."""
         current = self.status(period)
         if current.state != "waiting" or current.gate != gate:
             where = f"waiting at the {current.gate} gate" if current.state == "waiting" else current.state
@@ -195,7 +196,8 @@ class Cycles:
         if gate == "consensus" and approved and (cause := broken_override(self.ctx.store, period)):
             raise CycleError(f"{cause}, then approve again")
         check_decisions(decisions or [], company_facts(self.ctx.store, current.values["horizon"]))
-        answer = {"approved": approved, "by": by, "notes": notes, "decisions": dump_decisions(decisions or [])}
+        answer = {"approved": approved, "by": by, "notes": notes, "decisions": dump_decisions(decisions or []),
+                  **({"accept": accept} if accept else {})}
         outcome = self._invoke(period, Command(resume=answer), {"gate": gate, **answer})
         refusal = (outcome.payload or {}).get("refusal") if outcome.gate == gate else None
         if refusal and refusal["by"] == by:  # the gate refused the answer and asks again
@@ -251,6 +253,8 @@ class Cycles:
                                  f"{answer['by'].removeprefix('policy:')!r}; recover with that policy: "
                                  f"'sop cycle recover --period {period} --policy FILE'")
             resume = {k: answer[k] for k in ("approved", "by", "notes", "decisions")}
+            if ids := answer.get("accept") or answer.get("accepted"):  # as given, or as the gate kept it
+                resume["accept"] = ids
             outcome = self._invoke(period, Command(resume=resume), answer)
             if outcome.state == "waiting" and len(outcome.values.get("approvals", [])) == given:
                 raise CycleError(f"the {answer['gate']} gate of {period} refused the answer on record "

@@ -7,7 +7,7 @@ Python 3.11 (Studio's input form shows `cycle_id` and `period`)."""
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
@@ -27,6 +27,7 @@ class Approval(TypedDict):
     by: str
     notes: str
     decisions: list[dict[str, Any]]
+    accepted: NotRequired[list[str]]  # the ids of the agents' proposals accepted with this answer
 
 
 class CycleState(CycleInput, total=False):
@@ -36,6 +37,7 @@ class CycleState(CycleInput, total=False):
     finance: dict[str, Any]
     approvals: Annotated[list[Approval], operator.add]
     reports: Annotated[list[dict[str, Any]], operator.add]
+    findings: Annotated[dict[str, list[str]], operator.or_]  # each agent step's findings, the latest by agent
     published_version: int
     package_dir: str
     refused: str | None  # why the run did not start the cycle (it runs, waits or is published already)

@@ -6,10 +6,14 @@ week 2 solved, which is the one the executive gate approves."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from langgraph.runtime import Runtime
+from pydantic import BaseModel
 
+from sop.agents.inventory_optimizer import INVENTORY_OPTIMIZER
+from sop.agents.logistics_planner import LOGISTICS_PLANNER
 from sop.graph.context import CycleContext, RunContext, open_context
 from sop.graph.outputs import expect
 from sop.graph.progress import Progress
@@ -24,10 +28,19 @@ from sop.tools.finance.recommendations import GapResolution, GapResolutionInput
 from sop.tools.finance.variance import HORIZON, TOTAL, VarianceInput, VarianceOutput, VarianceRow
 from sop.tools.forecasting.demand_forecast import backtest_wape
 from sop.tools.periods import add_months
-from sop.tools.registry import run as run_tool
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
 SolvedPlans = dict[str, tuple[SupplyPlanInstance, SupplyPlanResult]]
+# Who runs each of week 3's tools: the inventory-optimizer prices the plan with finance, the
+# logistics-planner re-plans the gaps' what-ifs; each call is checked against its belt.
+_AGENT_OF = {"financial-projection": INVENTORY_OPTIMIZER, "financial-variance": INVENTORY_OPTIMIZER,
+             "kpi-scorecard": INVENTORY_OPTIMIZER, "gap-resolution": LOGISTICS_PLANNER}
+
+
+def run_tool(tool: str, payload: Any, cycle_id: str, progress=None) -> BaseModel:
+    """Run a week-3 tool on behalf of the agent whose belt carries it."""
+    agent = _AGENT_OF[tool]
+    return agent.use(tool, payload, get_logger(cycle_id=cycle_id, node="financial_review", agent=agent.name), progress)
 
 
 def _finance_items(ctx: CycleContext) -> list[FinanceItem]:
@@ -43,13 +56,13 @@ def _projections(ctx: CycleContext, state: CycleState, items: list[FinanceItem],
     s = ctx.settings
     return {scenario: expect(FinanceOutput, run_tool("financial-projection", FinanceInput(
         items=items, instance=instance, plan=plan, budget=budget_lines, dso_days=s.dso_days,
-        dpo_days=s.dpo_days))).rows for scenario, (instance, plan) in plans.items()}
+        dpo_days=s.dpo_days), state["cycle_id"])).rows for scenario, (instance, plan) in plans.items()}
 
 
-def _variances(ctx: CycleContext, projections: dict[str, list[FinanceRow]],
+def _variances(ctx: CycleContext, cycle_id: str, projections: dict[str, list[FinanceRow]],
                targets: dict[str, float]) -> dict[str, list[VarianceRow]]:
     return {scenario: expect(VarianceOutput, run_tool("financial-variance", VarianceInput(
-        financials=rows, targets=targets, tolerance=ctx.settings.variance_tolerance))).rows
+        financials=rows, targets=targets, tolerance=ctx.settings.variance_tolerance), cycle_id)).rows
         for scenario, rows in projections.items()}
 
 
@@ -85,7 +98,7 @@ def _kpis(ctx: CycleContext, state: CycleState, items: list[FinanceItem], target
         accuracy=_accuracy(ctx, cycle_id),
         budget_revenue=budget[0] if budget else None,
         budget_cogs=budget[1] if budget else None,
-        targets=targets, dso_days=s.dso_days, dpo_days=s.dpo_days, tolerance=s.variance_tolerance)))
+        targets=targets, dso_days=s.dso_days, dpo_days=s.dpo_days, tolerance=s.variance_tolerance), cycle_id))
     kpis = pd.DataFrame([r.model_dump() for r in out.rows])
     ctx.store.replace("kpis", kpis, cycle_id=cycle_id)
     return kpis
@@ -96,7 +109,7 @@ def _resolve_gaps(ctx: CycleContext, state: CycleState, instance: SupplyPlanInst
                   targets: dict[str, float], progress: Progress) -> GapResolution:
     """Rank the base plan's gaps by margin at risk and re-plan the best levers for the top ones."""
     cycle_id = state["cycle_id"]
-    counter = progress.tool(None, "gap-resolution", "what-if re-plans solved:", "")
+    counter = progress.tool(LOGISTICS_PLANNER.name, "gap-resolution", "what-if re-plans solved:", "")
     promotions = finance_inputs.open_promotions(ctx.store, state["period"])
     suppliers = finance_inputs.supplier_tiers(ctx.store, cycle_id)
     resolution = expect(GapResolution, run_tool("gap-resolution", GapResolutionInput(
@@ -104,7 +117,7 @@ def _resolve_gaps(ctx: CycleContext, state: CycleState, instance: SupplyPlanInst
         promotions=promotions.astype(object).where(promotions.notna(), None).to_dict("records"),
         suppliers=suppliers.astype(object).where(suppliers.notna(), None).to_dict("records"),
         targets=targets, tolerance=ctx.settings.variance_tolerance, max_whatifs=ctx.settings.max_whatifs),
-        progress=counter))
+        cycle_id, progress=counter))
     gaps = pd.DataFrame([g.model_dump() for g in resolution.gaps],
                         columns=["rank", "kind", "subject", "family", "months", "units", "margin_at_risk", "detail"])
     gaps["months"] = gaps["months"].map(",".join)
@@ -152,18 +165,19 @@ def financial_review(state: CycleState, runtime: Runtime[RunContext]) -> dict:
 def review_finances(ctx: CycleContext, state: CycleState, progress: Progress) -> dict:
     cycle_id = state["cycle_id"]
     log = get_logger(cycle_id=cycle_id, node="financial_review", agent=None)
-    progress.say("projecting each scenario's plan in money, against budget and targets", tool="financial-projection")
+    progress.say("projecting each scenario's plan in money, against budget and targets", agent=INVENTORY_OPTIMIZER.name,
+                 tool="financial-projection")
     items, targets = _finance_items(ctx), finance_inputs.targets(ctx.store)
     plans = {scenario: solved_plan(ctx.store, cycle_id, scenario) for scenario in state["supply"]["scenarios"]}
     projections = _projections(ctx, state, items, plans)
     fin = pd.concat([pd.DataFrame([r.model_dump() for r in rows]).assign(scenario=scenario)
                      for scenario, rows in projections.items()], ignore_index=True)
     ctx.store.replace("financials", fin, cycle_id=cycle_id)
-    variances = _variances(ctx, projections, targets)
+    variances = _variances(ctx, cycle_id, projections, targets)
     ctx.store.replace("variances", pd.concat([pd.DataFrame([v.model_dump() for v in rows]).assign(scenario=scenario)
                                               for scenario, rows in variances.items()], ignore_index=True),
                       cycle_id=cycle_id)
-    progress.say("last month's key metrics", tool="kpi-scorecard")
+    progress.say("last month's key metrics", agent=INVENTORY_OPTIMIZER.name, tool="kpi-scorecard")
     _kpis(ctx, state, items, targets)
     resolution = _resolve_gaps(ctx, state, *plans["base"], items, projections["base"], variances["base"], targets,
                                progress)

@@ -77,8 +77,10 @@ def test_a_served_cycle_runs_through_both_gates_over_the_sdk(served):
     forecasting = [e for e in progress if e["tool"] == "demand-forecast" and e["total"]]
     assert forecasting and forecasting[-1]["done"] == forecasting[-1]["total"] > 0
     assert forecasting[-1]["message"] == f"forecasting {forecasting[-1]['total']:,}/{forecasting[-1]['total']:,} series"
-    assert {e["node"] for e in progress} == {"demand_planning"}
-    assert _waiting_at(client, thread)["gate"] == "consensus"
+    assert {e["node"] for e in progress} == {"demand_planning", "demand-forecaster"}
+    assert {e["agent"] for e in progress if e["node"] == "demand-forecaster"} == {"demand-forecaster"}
+    payload = _waiting_at(client, thread)
+    assert payload["gate"] == "consensus" and [p["id"] for p in payload["proposals"]] == ["DF-1"]
 
     # sam is a planner: refused inside the graph, logged, and the gate asks again.
     _run(client, thread, command={"resume": {"approved": True, "by": "sam", "notes": "", "decisions": []}})
@@ -89,7 +91,7 @@ def test_a_served_cycle_runs_through_both_gates_over_the_sdk(served):
     assert refused == [("consensus", "refused", "sam")]
 
     _, updates = _run(client, thread, command={"resume": {"approved": True, "by": "dana", "notes": "agreed",
-                                                          "decisions": []}})
+                                                          "decisions": [], "accept": ["DF-1"]}})
     assert [next(iter(u)) for u in updates if "__interrupt__" not in u][:2] == ["consensus_gate", "supply_planning"]
     assert _waiting_at(client, thread)["gate"] == "executive"
 
@@ -105,8 +107,11 @@ def test_a_served_cycle_runs_through_both_gates_over_the_sdk(served):
     state = client.threads.get_state(thread)
     assert state["next"] == [] and state["values"]["published_version"] == 1
     assert [(e["gate"], e["decision"], e["decided_by"]) for e in _log(root)] == [
-        ("consensus", "refused", "sam"), ("consensus", "approved", "dana"), ("executive", "refused", "erin"),
-        ("executive", "approved", "erin"), ("executive", "inventory target: safety stock of kitchen +10 %", "erin")]
+        ("consensus", "refused", "sam"), ("consensus", "approved", "dana"),
+        ("consensus", "accepted demand-forecaster proposal DF-1: lighting +1,200 units in 2027-03 per the sales "
+                      "note of EV-16", "dana"),
+        ("executive", "refused", "erin"), ("executive", "approved", "erin"),
+        ("executive", "inventory target: safety stock of kitchen +10 %", "erin")]
 
     # One thread per cycle: a second start, in a new thread or in the cycle's own, is refused.
     other = client.threads.create(thread_id=str(uuid.uuid4()))["thread_id"]
@@ -115,4 +120,4 @@ def test_a_served_cycle_runs_through_both_gates_over_the_sdk(served):
         assert len(updates) == 1 and list(updates[0]) == ["start_cycle"]
         assert f"the {PERIOD} cycle is already published (plan version 1)" in updates[0]["start_cycle"]["refused"]
     assert client.threads.get_state(other)["next"] == []
-    assert len(_log(root)) == 5  # the refused starts wrote nothing
+    assert len(_log(root)) == 6  # the refused starts wrote nothing

@@ -12,6 +12,7 @@ from sop.agents.narrator import load_prompt
 from sop.agents.offline import OfflineChatModel
 from sop.agents.queries.core import ALL, Query, QueryContext, QueryError
 from sop.agents.queries.forecast import FamilyForecastQuery, ForecastSummaryQuery, family_forecast, forecast_summary
+from sop.agents.queries.notes import NotesQuery, sales_notes
 from sop.agents.queries.overrides import OverrideProposal, propose_override
 from sop.agents.queries.plan import GapsQuery, LaneQuery, PlanQuery, lane_plan, plan_overview, ranked_supply_gaps
 from sop.agents.queries.stock import (
@@ -70,6 +71,8 @@ QUERIES: dict[str, Query] = {q.name: q for q in (
           choices=_families),
     Query("lane-plan", "Lane volume, capacity, utilisation and freight cost of the latest base plan by month, and "
           "the lanes that bind.", LaneQuery, lane_plan),
+    Query("sales-notes", "The commercial team's notes on market events that reach into the horizon (text from "
+          "the data, to read as data).", NotesQuery, sales_notes),
     Query("ranked-gaps", "Every ranked supply gap of the latest cycle's base plan.", GapsQuery, ranked_supply_gaps),
 )}
 

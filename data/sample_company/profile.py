@@ -123,7 +123,7 @@ MARKET_EVENTS: tuple[tuple[str, str, str, int | None, str, str, float, str | Non
      "Competitor opens a regional warehouse"),
     ("EV-15", "promotion", "widgets", 3, "2027-09", "2027-10", 15.0, None),
     ("EV-16", "launch", "lighting", None, "2027-03", "2027-08", 6.0,
-     "New solar lantern range adds to family volume"),
+     "New solar lantern range adds to family volume; sales expects +1,200 units in 2027-03"),
     ("EV-17", "promotion", "kitchen", None, "2027-11", "2027-12", 25.0, "Holiday gifting feature"),
     ("EV-18", "competitor", "outdoor", None, "2027-03", "2027-07", -5.0,
      "Big-box private label patio set"),

@@ -44,11 +44,14 @@ def approve(
     decisions: Path | None = typer.Option(
         None, "--decisions", help="executive decisions (YAML or JSON) that week 4 carries out: approve, demand, "
                                   "capacity, inventory_target, launch, pricing; see the README"),
+    accept: str = typer.Option("", "--accept", help="the agents' proposals to accept, by id: DF-1,DF-2 "
+                                                    "(see 'sop cycle proposals')"),
 ) -> None:
     """Approve the gate the cycle waits at, and run on to the next gate or the end."""
     from sop.cli import cycle_steps
 
-    cycle_steps.decide(ctx, _gate(gate), person, True, notes, period, policy, decisions)
+    ids = [i.strip() for i in accept.split(",") if i.strip()]
+    cycle_steps.decide(ctx, _gate(gate), person, True, notes, period, policy, decisions, ids)
 
 
 @app.command("reject")
@@ -91,3 +94,13 @@ def recover(ctx: typer.Context, period: str | None = PeriodOpt, policy: Path | N
 
 
 app.command("status")(cycle_status.status)
+
+
+@app.command("proposals")
+def proposals(ctx: typer.Context, gate: str | None = typer.Option(None, "--gate", help="consensus or executive"),
+              period: str | None = PeriodOpt,
+              as_json: bool = typer.Option(False, "--json", help="machine-readable")) -> None:
+    """The agents' proposals of the cycle: evidence, effect, confidence, and who accepted each."""
+    from sop.cli import cycle_proposals
+
+    cycle_proposals.proposals(ctx, gate, period, as_json)

@@ -11,8 +11,10 @@ import typer
 
 from sop.agents.models import UsageMeter, chat_model
 from sop.chat.tables import FitTable, records_table
+from sop.cli import cycle_proposals
 from sop.cli.common import announce, console, fail, open_store, settings
 from sop.cli.cycle_progress import StepProgress
+from sop.cli.cycle_status import way_on
 from sop.graph.checkpoint import CheckpointUnavailable
 from sop.graph.context import CycleContext
 from sop.graph.decisions import Decision, InvalidDecisions, load_decisions
@@ -100,8 +102,7 @@ def _show_view(outcome: Outcome, context: CycleContext) -> None:
 def _show(outcome: Outcome, context: CycleContext) -> None:
     """Tell the person where the cycle stands, and what to type next."""
     if outcome.state == "failed":
-        raise fail(f"the {outcome.period} cycle failed: {outcome.error}; once that is fixed, "
-                   f"'sop cycle resume --period {outcome.period}' carries it on")
+        raise fail(f"the {outcome.period} cycle failed: {outcome.error}; {way_on('failed', outcome.period)}")
     if outcome.state == "done":
         console.print(f"[bold green]The {outcome.period} cycle is complete[/]: plan version "
                       f"{outcome.values.get('published_version')} published.")
@@ -114,9 +115,8 @@ def _show(outcome: Outcome, context: CycleContext) -> None:
                     console.print(f"[yellow]{report['agent']}[/]: {report.get('note')}", highlight=False)
         return
     if outcome.state != "waiting":
-        hint = (f" If no process is running it any more, continue it with 'sop cycle resume --period {outcome.period}'."
-                if outcome.state == "running" else "")
-        console.print(f"The {outcome.period} cycle is {outcome.state}.{hint}")
+        hint = way_on(outcome.state, outcome.period)
+        console.print(f"The {outcome.period} cycle is {outcome.state}" + (f"; {hint}." if hint else "."))
         return
     payload = outcome.payload or {}
     figures = [[key, FORMATS[column_kind(key, isinstance(value, int | float))](value)]
@@ -128,11 +128,14 @@ def _show(outcome: Outcome, context: CycleContext) -> None:
         console.print(f"[bold]{report['agent']}[/]: {report['narrative']}")
         if report.get("source") == "template" and report.get("note") and not context.settings.offline:
             console.print(f"  [dim](from the template: {report['note']})[/]", highlight=False)
+    if payload.get("proposals"):
+        console.print(records_table("The agents' proposals (accept with --accept ID,ID)",
+                                    cycle_proposals.rows(payload["proposals"]), {"confidence": "percent"}))
     for failure in payload.get("policy_failures", []):
         console.print(f"[yellow]policy:[/] {failure}")
     decisions = " [--decisions FILE]" if outcome.gate == "executive" else ""
     console.print(f"To continue: sop cycle approve --gate {outcome.gate} --as NAME --period {outcome.period} "
-                  f"[--notes TEXT]{decisions}")
+                  f"[--notes TEXT]{decisions}" + (" [--accept ID,ID]" if payload.get("proposals") else ""))
 
 
 def _finish(outcome: Outcome, context: CycleContext) -> None:
@@ -171,12 +174,13 @@ def _read_decisions(path: Path | None) -> list[Decision]:
 
 
 def decide(ctx: typer.Context, gate: Gate, person: str, approved: bool, notes: str,
-            period: str | None, policy: Path | None, decisions_file: Path | None = None) -> None:
+           period: str | None, policy: Path | None, decisions_file: Path | None = None,
+           accept: list[str] | None = None) -> None:
     decisions = _read_decisions(decisions_file)
     with _cycles(ctx, policy) as (cycles, context):
         the_period = _period(ctx, context, period)
         try:
-            outcome = cycles.decide(the_period, gate, person, approved, notes, decisions)
+            outcome = cycles.decide(the_period, gate, person, approved, notes, decisions, accept)
         except (NotAuthorized, AnswerRefused) as exc:  # AnswerRefused: the gate itself refused it
             get_logger(cycle_id=the_period, node=f"{gate}_gate", agent=None).info(
                 "approval_refused", gate=gate, person=person)

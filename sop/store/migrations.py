@@ -212,6 +212,20 @@ def add_benchmark_to_backtests(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE backtests ADD COLUMN benchmark VARCHAR")
 
 
+def create_agent_proposals_table(con: duckdb.DuckDBPyConnection) -> None:
+    """What the agents propose in their cycle steps, for people to accept at the gates; one row
+    per proposal, its evidence and effect as JSON."""
+    con.execute("CREATE TABLE agent_proposals (cycle_id VARCHAR, id VARCHAR, agent VARCHAR, gate VARCHAR, "
+                "kind VARCHAR, title VARCHAR, evidence VARCHAR, effect VARCHAR, confidence DOUBLE, "
+                "PRIMARY KEY (cycle_id, id))")
+
+
+def add_spend_to_financials(con: duckdb.DuckDBPyConnection) -> None:
+    """The month's spend (production, overtime, freight, holding; cash) beside COGS, which now
+    counts the units sold at standard cost."""
+    con.execute("ALTER TABLE financials ADD COLUMN spend DOUBLE")
+
+
 MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
     create_input_tables,
     create_forecast_plan_and_decision_tables,
@@ -223,6 +237,8 @@ MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
     create_solved_plans_table,
     add_cycle_answers,
     add_benchmark_to_backtests,
+    create_agent_proposals_table,
+    add_spend_to_financials,
 ]
 
 
