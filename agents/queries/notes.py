@@ -6,6 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from sop.agents.queries.core import QueryContext, records
+from sop.agents.queries.forecast import MarketEvent
 from sop.store.demand_reads import every_market_event
 
 
@@ -13,24 +14,13 @@ class NotesQuery(BaseModel):
     """No inputs: the notes of the events that end in the cycle's horizon or later."""
 
 
-class SalesNote(BaseModel):
-    event_id: str
-    type: str
-    family: str
-    sku: str | None
-    start_month: str
-    end_month: str
-    uplift_pct: float
-    note: str | None
-
-
 class SalesNotes(BaseModel):
     horizon: list[str]
-    notes: list[SalesNote]
+    notes: list[MarketEvent]
 
 
 def sales_notes(ctx: QueryContext, q: NotesQuery) -> SalesNotes:
     events = every_market_event(ctx.store)
     first = ctx.horizon[0] if ctx.horizon else ""
     current = events[events["end_month"] >= first].sort_values("event_id")
-    return SalesNotes(horizon=ctx.horizon, notes=[SalesNote(**r) for r in records(current)])
+    return SalesNotes(horizon=ctx.horizon, notes=[MarketEvent(**r) for r in records(current)])
