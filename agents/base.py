@@ -52,6 +52,11 @@ class ChatAnswer(BaseModel):
 Call = tuple[str, dict[str, Any]]
 
 
+def call_once(tool: str, args: dict[str, Any]) -> Callable[[dict[str, dict[str, Any]]], Call | None]:
+    """The `next_call` of a step that needs one query: call it until its result is in."""
+    return lambda results: None if tool in results else (tool, args)
+
+
 @dataclass(frozen=True)
 class Review:
     """An agent's cycle step, offline: which read-only query to call next given the results so

@@ -8,17 +8,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sop.agents.base import AgentSpec, Call, Review
+from sop.agents.base import AgentSpec, Review, call_once
 from sop.agents.proposals import Proposal
 
 NAME = "demand-forecaster"
 # A signed quantity of units and the month it falls in: "+1,200 units in 2027-03".
-_QUANTITY_MONTH = re.compile(r"([+-−]?)\s*(\d[\d,]*)\s*units?\s+(?:in|for|during)\s+(\d{4}-\d{2})", re.IGNORECASE)
+_QUANTITY_MONTH = re.compile(r"([+\-−]?)\s*(\d[\d,]*)\s*units?\s+(?:in|for|during)\s+(\d{4}-\d{2})", re.IGNORECASE)
 NOTE_CONFIDENCE = 0.6  # a note is the commercial team's word, not a measured figure
-
-
-def _next_call(results: dict[str, dict[str, Any]]) -> Call | None:
-    return None if "sales-notes" in results else ("sales-notes", {})
 
 
 def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Proposal]]:
@@ -29,7 +25,7 @@ def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Propos
         for sign, qty, month in _QUANTITY_MONTH.findall(event["note"] or ""):
             if month not in horizon:
                 continue
-            units = float(qty.replace(",", "")) * (-1 if sign in "-−" and sign else 1)
+            units = float(qty.replace(",", "")) * (-1 if sign in ("-", "−") else 1)
             level, key = ("sku", event["sku"]) if event["sku"] else ("family", event["family"])
             proposals.append(Proposal(
                 id=f"DF-{len(proposals) + 1}", agent=NAME, gate="consensus", kind="consensus_adjustment",
@@ -44,4 +40,5 @@ def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Propos
 
 DEMAND_FORECASTER = AgentSpec(name=NAME, tools=("demand-forecast",),
                               queries=("forecast-summary", "propose-override"),
-                              review=Review(tools=("sales-notes",), next_call=_next_call, propose=_propose))
+                              review=Review(tools=("sales-notes",), next_call=call_once("sales-notes", {}),
+                                            propose=_propose))

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sop.agents.base import AgentSpec, Call, Review
+from sop.agents.base import AgentSpec, Review, call_once
 from sop.agents.proposals import Proposal
 
 NAME = "logistics-planner"
-
-
-def _next_call(results: dict[str, dict[str, Any]]) -> Call | None:
-    return None if "lane-plan" in results else ("lane-plan", {})
 
 
 def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Proposal]]:
@@ -36,4 +32,5 @@ def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Propos
 
 LOGISTICS_PLANNER = AgentSpec(name=NAME, tools=("supply-plan", "supply-gaps", "logistics-plan", "gap-resolution"),
                               queries=("plan-summary",),
-                              review=Review(tools=("lane-plan",), next_call=_next_call, propose=_propose))
+                              review=Review(tools=("lane-plan",), next_call=call_once("lane-plan", {}),
+                                            propose=_propose))

@@ -6,16 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sop.agents.base import AgentSpec, Call, Review
+from sop.agents.base import AgentSpec, Review, call_once
 from sop.agents.proposals import Proposal
 from sop.tools.supply.supplier import TIER_FLOORS
 
 NAME = "supplier-relationship-manager"
 THRESHOLD = next(floor for floor, tier in TIER_FLOORS if tier == "approved")  # weighted score, 0-100
-
-
-def _next_call(results: dict[str, dict[str, Any]]) -> Call | None:
-    return None if "supplier-summary" in results else ("supplier-summary", {"supplier": "all"})
 
 
 def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Proposal]]:
@@ -38,4 +34,5 @@ def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Propos
 
 SUPPLIER_RELATIONSHIP_MANAGER = AgentSpec(
     name=NAME, tools=("supplier-scorecard",), queries=("supplier-summary",),
-    review=Review(tools=("supplier-summary",), next_call=_next_call, propose=_propose))
+    review=Review(tools=("supplier-summary",), next_call=call_once("supplier-summary", {"supplier": "all"}),
+                  propose=_propose))

@@ -15,7 +15,6 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from sop.agents.base import AgentSpec
 from sop.agents.queries import QUERIES, QueryContext
 from sop.agents.roster import AGENTS
 from sop.agents.steps import run_step
@@ -29,7 +28,9 @@ from sop.store.proposals import keep_proposals
 _STORE = threading.Lock()
 
 
-def agent_step(spec: AgentSpec, state: CycleState, runtime: Runtime[RunContext]) -> dict:
+def agent_step(agent: str, state: CycleState, runtime: Runtime[RunContext]) -> dict:
+    """The step of the agent named `agent`: its tool loop, its proposals kept for its gate."""
+    spec = AGENTS[agent]
     cycle_id = state["cycle_id"]
     progress = Progress(runtime.stream_writer, spec.name)
     log = get_logger(cycle_id=cycle_id, node=spec.name, agent=spec.name)
@@ -45,19 +46,3 @@ def agent_step(spec: AgentSpec, state: CycleState, runtime: Runtime[RunContext])
         keep_proposals(ctx.store, cycle_id, spec.name, [p.model_dump() for p in output.proposals])
     log.info("agent_step_done", calls=output.calls, refused=output.refused, proposals=[p.id for p in output.proposals])
     return {"findings": {spec.name: output.findings}}
-
-
-def demand_forecaster(state: CycleState, runtime: Runtime[RunContext]) -> dict:
-    return agent_step(AGENTS["demand-forecaster"], state, runtime)
-
-
-def inventory_optimizer(state: CycleState, runtime: Runtime[RunContext]) -> dict:
-    return agent_step(AGENTS["inventory-optimizer"], state, runtime)
-
-
-def supplier_relationship_manager(state: CycleState, runtime: Runtime[RunContext]) -> dict:
-    return agent_step(AGENTS["supplier-relationship-manager"], state, runtime)
-
-
-def logistics_planner(state: CycleState, runtime: Runtime[RunContext]) -> dict:
-    return agent_step(AGENTS["logistics-planner"], state, runtime)

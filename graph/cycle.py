@@ -27,13 +27,14 @@ class Node(Protocol):
     def __call__(self, state: CycleState, *, runtime: Runtime[RunContext]) -> dict: ...
 
 
-def _node(module: str, name: str) -> Node:
-    """The node `name` of `sop.graph.MODULE`, imported on its first run. A step that fails is
-    marked failed where every client reads the cycle's status (the CLI then adds its own line)."""
+def _node(module: str, name: str, *args: str) -> Node:
+    """The node `name` of `sop.graph.MODULE` (given `args` first), imported on its first run. A
+    step that fails is marked failed where every client reads the cycle's status (the CLI then
+    adds its own line)."""
 
     def run(state: CycleState, *, runtime: Runtime[RunContext]) -> dict:
         try:
-            return getattr(import_module(f"sop.graph.{module}"), name)(state, runtime)
+            return getattr(import_module(f"sop.graph.{module}"), name)(*args, state, runtime)
         except GraphBubbleUp:  # an interrupt at a gate, not a failure
             raise
         except Exception as exc:
@@ -65,11 +66,11 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None):
     g = StateGraph(CycleState, context_schema=RunContext, input_schema=CycleInput, output_schema=CycleState)
     g.add_node("start_cycle", _node("standing", "start_cycle"))
     g.add_node("demand_planning", _node("week1", "demand_planning"))
-    g.add_node("demand-forecaster", _node("agent_steps", "demand_forecaster"))
+    g.add_node("demand-forecaster", _node("agent_steps", "agent_step", "demand-forecaster"))
     g.add_node("consensus_gate", _node("gates", "consensus_gate"))
     g.add_node("supply_planning", _node("week2", "supply_planning"))
     for agent in WEEK2_AGENTS:
-        g.add_node(agent, _node("agent_steps", agent.replace("-", "_")))
+        g.add_node(agent, _node("agent_steps", "agent_step", agent))
     g.add_node("financial_review", _node("week3", "financial_review"))
     g.add_node("executive_gate", _node("gates", "executive_gate"))
     g.add_node("execution", _node("week4", "execution"))

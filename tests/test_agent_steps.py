@@ -176,3 +176,14 @@ def test_a_scripted_model_drives_the_step_and_a_call_off_its_belt_is_refused(wai
     assert refusal["ok"] is False and refusal["error"].startswith("refused: demand-forecaster may not use 'lane-plan'")
     assert tool_results(script.requests[2])[-1]["content"]["ok"] is True
     assert [(p.id, p.effect["units"], p.effect["month"]) for p in output.proposals] == [("DF-1", 1200.0, "2027-03")]
+
+
+@pytest.mark.parametrize(("note", "units"), [("(12,000 units in 2027-03)", 12000), ("+1,200 units in 2027-03", 1200),
+                                             ("a cut of −300 units in 2027-03", -300), ("-45 units for 2027-03", -45)])
+def test_a_note_quantity_is_read_whole_with_its_sign(note, units):
+    # the note's own words: a quantity written right after a bracket or at the start keeps every digit
+    event = {"event_id": "EV-1", "type": "promotion", "family": "widgets", "sku": None, "start_month": "2027-03",
+             "end_month": "2027-03", "uplift_pct": 0.0, "note": note}
+    assert DEMAND_FORECASTER.review is not None
+    _, proposals = DEMAND_FORECASTER.review.propose({"sales-notes": {"horizon": ["2027-03"], "notes": [event]}})
+    assert [p.effect["units"] for p in proposals] == [units]
