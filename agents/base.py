@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from sop.tools import registry
 
 if TYPE_CHECKING:
-    from sop.agents.proposals import Proposal
+    from sop.agents.proposals import Kind, Proposal
 
 # Gate actions belong to people at the gates (and to the approval policy), never to an agent.
 GATE_ACTIONS = re.compile(r"approv|publish|reject|delet|drop|truncat|sign.?off", re.IGNORECASE)
@@ -66,6 +66,8 @@ class Review:
     tools: tuple[str, ...]
     next_call: Callable[[dict[str, dict[str, Any]]], Call | None]
     propose: Callable[[dict[str, dict[str, Any]]], tuple[list[str], list[Proposal]]]
+    kind: Kind  # what the agent proposes
+    prefix: str  # of its proposals' ids: DF-1, DF-2, …
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,9 @@ def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Propos
     return findings, proposals
 
 
-DEMAND_FORECASTER = AgentSpec(name=NAME, tools=("demand-forecast",),
+DEMAND_FORECASTER = AgentSpec(name=NAME, tools=("history-cleansing", "hierarchy-series", "demand-forecast",
+                                                "launch-curves", "hierarchy-reconcile", "sales-input",
+                                                "forecast-accuracy"),
                               queries=("forecast-summary", "propose-override"),
                               review=Review(tools=("sales-notes",), next_call=call_once("sales-notes", {}),
-                                            propose=_propose))
+                                            propose=_propose, kind="consensus_adjustment", prefix="DF"))

@@ -72,4 +72,4 @@ INVENTORY_OPTIMIZER = AgentSpec(name=NAME, tools=("reorder-calc", "abc-xyz", "fi
                                                  "financial-variance", "kpi-scorecard"),
                                 queries=("inventory-summary",),
                                 review=Review(tools=("inventory-summary", "reorder-policy"), next_call=_next_call,
-                                              propose=_propose))
+                                              propose=_propose, kind="safety_stock", prefix="IO"))

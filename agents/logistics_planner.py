@@ -33,4 +33,4 @@ def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Propos
 LOGISTICS_PLANNER = AgentSpec(name=NAME, tools=("supply-plan", "supply-gaps", "logistics-plan", "gap-resolution"),
                               queries=("plan-summary",),
                               review=Review(tools=("lane-plan",), next_call=call_once("lane-plan", {}),
-                                            propose=_propose))
+                                            propose=_propose, kind="lane_capacity", prefix="LP"))

@@ -110,42 +110,62 @@ def invoke_with_retries(model: Runnable, messages: Sequence[BaseMessage], policy
             sleep(delay)
 
 
+Counts = dict[str, int]
+_ZERO: Counts = {"calls": 0, "failed_calls": 0, "input_tokens": 0, "output_tokens": 0}
+
+
 class UsageMeter(BaseCallbackHandler):
     """Counts model calls and tokens in and out from each reply's usage metadata, so a cycle or
-    a chat session can log and store what it cost. Thread-safe: graph nodes may run in threads."""
+    a chat session can log and store what it cost, in all and per agent (a call tagged with the
+    metadata `agent`). Thread-safe: graph nodes may run in threads."""
 
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
-        self.calls = self.failed_calls = self.input_tokens = self.output_tokens = 0
+        self._agent_of: dict[Any, str] = {}
+        self.counts: dict[str | None, Counts] = {}
         self.cycle_id: str | None = None
 
     def on_chat_model_start(self, serialized: dict[str, Any], messages: list[list[BaseMessage]], *,
-                            metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        """Note the cycle a call belongs to: the runner names it in the run's metadata (`cycle_id`)."""
-        cycle_id = (metadata or {}).get("cycle_id")
-        if cycle_id:
-            self.cycle_id = str(cycle_id)
+                            run_id: Any = None, metadata: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """Note the cycle a call belongs to (the runner names it in the run's metadata,
+        `cycle_id`) and the agent that made it."""
+        metadata = metadata or {}
+        with self._lock:
+            if metadata.get("cycle_id"):
+                self.cycle_id = str(metadata["cycle_id"])
+            if metadata.get("agent"):
+                self._agent_of[run_id] = str(metadata["agent"])
 
-    def on_llm_end(self, response: LLMResult, **kwargs: Any) -> None:
+    def _add(self, run_id: Any, **counts: int) -> None:
+        with self._lock:
+            agent = self._agent_of.pop(run_id, None)
+            row = self.counts.setdefault(agent, dict(_ZERO))
+            for name, n in counts.items():
+                row[name] += n
+
+    def on_llm_end(self, response: LLMResult, *, run_id: Any = None, **kwargs: Any) -> None:
         usage = [g.message.usage_metadata for gens in response.generations for g in gens
                  if isinstance(g, ChatGeneration) and isinstance(g.message, AIMessage) and g.message.usage_metadata]
-        with self._lock:
-            self.calls += 1
-            self.input_tokens += sum(u["input_tokens"] for u in usage)
-            self.output_tokens += sum(u["output_tokens"] for u in usage)
+        self._add(run_id, calls=1, input_tokens=sum(u["input_tokens"] for u in usage),
+                  output_tokens=sum(u["output_tokens"] for u in usage))
 
-    def on_llm_error(self, error: BaseException, **kwargs: Any) -> None:
-        with self._lock:
-            self.failed_calls += 1
+    def on_llm_error(self, error: BaseException, *, run_id: Any = None, **kwargs: Any) -> None:
+        self._add(run_id, failed_calls=1)
 
     def take(self) -> dict[str, int]:
         """The counts since the last take, and start again from zero."""
+        return self.take_by_agent()[None]
+
+    def take_by_agent(self) -> dict[str | None, Counts]:
+        """The counts since the last take: in all (key None) and per agent; then start from zero."""
         with self._lock:
-            counts = {"calls": self.calls, "failed_calls": self.failed_calls,
-                      "input_tokens": self.input_tokens, "output_tokens": self.output_tokens}
-            self.calls = self.failed_calls = self.input_tokens = self.output_tokens = 0
-        return counts
+            by_agent, self.counts = self.counts, {}
+        total = dict(_ZERO)
+        for row in by_agent.values():
+            for name, n in row.items():
+                total[name] += n
+        return {None: total, **{agent: row for agent, row in by_agent.items() if agent is not None}}
 
 
 def chat_model(settings: Settings, callbacks: list[BaseCallbackHandler] | None = None) -> BaseChatModel | None:

@@ -35,4 +35,4 @@ def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Propos
 SUPPLIER_RELATIONSHIP_MANAGER = AgentSpec(
     name=NAME, tools=("supplier-scorecard",), queries=("supplier-summary",),
     review=Review(tools=("supplier-summary",), next_call=call_once("supplier-summary", {"supplier": "all"}),
-                  propose=_propose))
+                  propose=_propose, kind="supplier_risk", prefix="SRM"))

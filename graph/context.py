@@ -26,6 +26,7 @@ from sop.config import Settings
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from sop.agents.models import UsageMeter
     from sop.graph.policy import Policy
     from sop.store import Store
 
@@ -80,6 +81,16 @@ def open_context(context: RunContext | CycleContext | None, cycle_id: str) -> It
             yield CycleContext(settings=settings, store=store, model=chat_model(settings, callbacks=[meter]),
                                policy=policy)
         finally:
-            counts = meter.take()
-            if any(counts.values()):
-                store.add_model_usage("cycle", cycle_id, cycle_id, counts)
+            record_usage(store, cycle_id, meter)
+
+
+def record_usage(store: Store, cycle_id: str, meter: UsageMeter) -> dict[str, int]:
+    """Add the model calls and tokens `meter` counted since its last take to the cycle's totals
+    and to each agent's; the cycle's counts."""
+    counts = meter.take_by_agent()
+    if any(counts[None].values()):
+        store.add_model_usage("cycle", cycle_id, cycle_id, counts[None])
+    for agent, row in counts.items():
+        if agent is not None and any(row.values()):
+            store.add_model_usage("agent", f"{cycle_id}:{agent}", cycle_id, row)
+    return counts[None]

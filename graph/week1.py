@@ -12,25 +12,29 @@ from __future__ import annotations
 
 import pandas as pd
 from langgraph.runtime import Runtime
+from pydantic import BaseModel
 
 from sop.agents.demand_forecaster import DEMAND_FORECASTER
 from sop.agents.narrator import narrate
 from sop.graph.context import CycleContext, RunContext, open_context
-from sop.graph.outputs import expect
+from sop.graph.outputs import Output, expect
 from sop.graph.progress import Progress
 from sop.graph.state import CycleState
 from sop.log import get_logger
 from sop.store import company
 from sop.store.demand_reads import every_market_event, order_history
 from sop.store.forecasts import layers_in_month
-from sop.tools.forecasting.accuracy import accuracy_report
-from sop.tools.forecasting.cleansing import analog_forecast_profile, cleanse_history
-from sop.tools.forecasting.consensus import apply_market_events
+from sop.tools.forecasting import demand_steps as steps
+from sop.tools.forecasting.accuracy import AccuracyReport
 from sop.tools.forecasting.demand_forecast import DemandPoint, ForecastInput, ForecastOutput, backtest_wape
-from sop.tools.forecasting.hierarchy import aggregate, reconcile
 from sop.tools.periods import add_months, month_range
 
 BANDS = ["lo_80", "hi_80", "lo_95", "hi_95"]
+
+
+def use(tool: str, payload: BaseModel, kind: type[Output], log, progress=None) -> Output:
+    """A tool of the demand-forecaster's belt, run on its behalf (refused when off its belt)."""
+    return expect(kind, DEMAND_FORECASTER.use(tool, payload, log, progress))
 
 
 def _history(ctx: CycleContext, period: str) -> pd.DataFrame:
@@ -48,12 +52,12 @@ def _node_forecasts(cleansed: pd.DataFrame, families: pd.Series, horizon: int,
                     log, progress: Progress | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Base forecasts, backtests and honest backtest residuals for every node of the
     hierarchy, keyed by level and key."""
-    nodes = aggregate(cleansed, families, value="demand")
+    nodes = use("hierarchy-series", steps.HierarchySeriesInput(
+        demand=steps.Demand.of(cleansed), families=families.to_dict()), steps.NodeSeries, log).frame()
     points = [DemandPoint(unique_id=f"{r.level}:{r.key}", ds=r.month, y=r.demand)
               for r in nodes.itertuples(index=False)]
     counter = progress.tool(DEMAND_FORECASTER.name, "demand-forecast", "forecasting", "series") if progress else None
-    result = expect(ForecastOutput, DEMAND_FORECASTER.use(
-        "demand-forecast", ForecastInput(history=points, horizon=horizon), log, progress=counter))
+    result = use("demand-forecast", ForecastInput(history=points, horizon=horizon), ForecastOutput, log, counter)
     forecast = pd.DataFrame([r.model_dump() for r in result.forecast]).rename(columns={"ds": "month"})
     backtest = pd.DataFrame([r.model_dump() for r in result.backtest])
     residuals = pd.DataFrame([r.model_dump() for r in result.residuals]).rename(columns={"ds": "month"})
@@ -65,9 +69,10 @@ def _node_forecasts(cleansed: pd.DataFrame, families: pd.Series, horizon: int,
 
 
 def _with_launch_curves(forecast: pd.DataFrame, cleansed: pd.DataFrame, items: pd.DataFrame,
-                        horizon: int) -> pd.DataFrame:
+                        horizon: int, log) -> pd.DataFrame:
     """Launches follow their family's launch curve; the statistical bands move with the mean."""
-    analog, _ = analog_forecast_profile(cleansed, items, horizon=horizon)
+    launches = steps.LaunchCurvesInput(demand=steps.Demand.of(cleansed), items=steps.Items.of(items), horizon=horizon)
+    analog = use("launch-curves", launches, steps.LaunchCurvesOutput, log).forecast.frame()
     if analog.empty:
         return forecast
     analog = analog.assign(key=analog["sku"] + "/" + analog["dc"], level="sku_dc").set_index(["level", "key", "month"])
@@ -87,7 +92,7 @@ def base_forecasts(cleansed: pd.DataFrame, items: pd.DataFrame, horizon: int,
     backtest residuals, before reconciliation: what bench/forecast_hierarchy.py scores too."""
     forecast, backtest, residuals = _node_forecasts(cleansed, items.set_index("sku")["family"], horizon, log,
                                                     progress)
-    return _with_launch_curves(forecast, cleansed, items, horizon), backtest, residuals
+    return _with_launch_curves(forecast, cleansed, items, horizon, log), backtest, residuals
 
 
 def _bottom(frame: pd.DataFrame) -> pd.DataFrame:
@@ -108,7 +113,8 @@ def _naive_layer(history: pd.DataFrame, horizon: list[str]) -> pd.DataFrame:
     return rows
 
 
-def last_cycle_accuracy(ctx: CycleContext, period: str, history: pd.DataFrame, families: pd.Series) -> pd.DataFrame:
+def last_cycle_accuracy(ctx: CycleContext, period: str, history: pd.DataFrame, families: pd.Series,
+                        log) -> pd.DataFrame:
     """Last cycle's layers against the month that has come in since (empty on a first cycle)."""
     previous, month = add_months(period, -1), add_months(period, -1)
     layers = layers_in_month(ctx.store, previous, month)
@@ -116,7 +122,9 @@ def last_cycle_accuracy(ctx: CycleContext, period: str, history: pd.DataFrame, f
         return pd.DataFrame()
     actuals = history.loc[history["month"] == month, ["sku", "dc", "month", "ordered_qty"]]
     actuals = actuals.rename(columns={"ordered_qty": "qty"})
-    report = accuracy_report(layers, actuals, families)
+    report = use("forecast-accuracy", steps.AccuracyInput(
+        forecast=steps.LayerQuantities.of(layers), actuals=steps.Quantities.of(actuals), families=families.to_dict()),
+        AccuracyReport, log)
     return report.to_frame().assign(evaluated_cycle=previous)
 
 
@@ -137,21 +145,27 @@ def plan_demand(ctx: CycleContext, state: CycleState, progress: Progress) -> dic
     events = every_market_event(ctx.store)
 
     progress.say("cleansing the history: stockouts, promotions, outliers, gaps", agent=agent)
-    cleansed, adjustments = cleanse_history(history, events[events["start_month"] < period], items)
+    cleansing = use("history-cleansing", steps.CleansingInput(
+        history=steps.OrderHistory.of(history), events=steps.MarketEvents.of(events[events["start_month"] < period]),
+        items=steps.Items.of(items)), steps.CleansingOutput, log)
+    cleansed, adjustments = cleansing.cleansed.frame(), cleansing.adjustments.frame()
     forecast, backtest, residuals = base_forecasts(cleansed, items, len(horizon), log, progress)
     progress.say("reconciling the hierarchy, sales input, last cycle's accuracy", agent=agent)
-    coherent = reconcile(forecast[["level", "key", "month", "yhat", *BANDS]], families,
-                         method=ctx.settings.reconciliation, residuals=residuals)
+    coherent = use("hierarchy-reconcile", steps.ReconcileInput(
+        forecasts=steps.NodeForecasts.of(forecast), families=families.to_dict(), method=ctx.settings.reconciliation,
+        residuals=steps.NodeResiduals.of(residuals)), steps.CoherentForecasts, log).frame()
     coherent = coherent.merge(forecast[["level", "key", "month", "model"]], on=["level", "key", "month"])
     statistical = _bottom(coherent)
     future_events = events[events["end_month"] >= period]
-    sales_input = apply_market_events(statistical, future_events, families)
+    sales_input = pd.Series(use("sales-input", steps.SalesInputInput(
+        forecast=steps.Forecast.of(statistical), events=steps.MarketEvents.of(future_events),
+        families=families.to_dict()), steps.SalesInputOutput, log).qty, index=statistical.index)
     layers = pd.concat([
         _naive_layer(history, horizon).assign(layer="naive"),
         statistical.assign(layer="statistical", qty=statistical["yhat"]),
         statistical.assign(layer="sales_input", qty=sales_input),
     ])
-    accuracy = last_cycle_accuracy(ctx, period, history, families)
+    accuracy = last_cycle_accuracy(ctx, period, history, families, log)
     ctx.store.replace("forecast_layers", layers, cycle_id=cycle_id)
     ctx.store.replace("forecast_nodes", coherent, cycle_id=cycle_id)
     ctx.store.replace("backtests", backtest, cycle_id=cycle_id)

@@ -170,7 +170,7 @@ def test_a_scripted_model_drives_the_step_and_a_call_off_its_belt_is_refused(wai
 
         output = run_step(DEMAND_FORECASTER, run, get_logger(), lambda message, tool: None, chat_model(cfg),
                           [QUERIES["sales-notes"].schema(queries)], CYCLE)
-    assert [t["function"]["name"] for t in script.requests[0]["tools"]] == ["sales-notes"]
+    assert [t["function"]["name"] for t in script.requests[0]["tools"]] == ["sales-notes", "final-answer"]
     assert output.refused == ["lane-plan"] and output.calls == ["sales-notes"] and len(script.requests) == 3
     refusal = tool_results(script.requests[1])[0]["content"]
     assert refusal["ok"] is False and refusal["error"].startswith("refused: demand-forecaster may not use 'lane-plan'")

@@ -8,6 +8,7 @@ import pytest
 from sop.config import Settings
 from sop.graph.context import CycleContext
 from sop.graph.week1 import last_cycle_accuracy
+from sop.log import get_logger
 from sop.store import Store
 
 ITEMS = pd.Series({"A": "widgets", "B": "widgets"})
@@ -31,7 +32,7 @@ def ctx() -> CycleContext:
 def test_last_cycle_is_scored_on_the_month_since_and_fva_is_the_wape_gain(ctx):
     history = pd.DataFrame({"sku": ["A", "B", "A"], "dc": ["D1", "D1", "D1"],
                             "month": ["2026-10", "2026-10", "2026-09"], "ordered_qty": [110.0, 40.0, 70.0]})
-    scores = last_cycle_accuracy(ctx, "2026-11", history, ITEMS)
+    scores = last_cycle_accuracy(ctx, "2026-11", history, ITEMS, get_logger(node="test"))
     total = scores[scores["level"] == "total"].set_index(["layer", "metric"])["value"]
     # Actual October total 110 + 40 = 150. Statistical total 150: WAPE 0 at the total level.
     # Consensus total 170: WAPE 20 / 150 = 0.1333, so consensus took 0.1333 of accuracy away.
@@ -47,4 +48,4 @@ def test_last_cycle_is_scored_on_the_month_since_and_fva_is_the_wape_gain(ctx):
 
 def test_a_first_cycle_has_nothing_to_score(ctx):
     history = pd.DataFrame({"sku": ["A"], "dc": ["D1"], "month": ["2026-10"], "ordered_qty": [1.0]})
-    assert last_cycle_accuracy(ctx, "2026-10", history, ITEMS).empty
+    assert last_cycle_accuracy(ctx, "2026-10", history, ITEMS, get_logger(node="test")).empty

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel
 
 from sop.tools.finance import gap_resolution, kpis, projection, recommendations, variance
-from sop.tools.forecasting import demand_forecast
+from sop.tools.forecasting import demand_forecast, demand_steps
 from sop.tools.supply import gaps, inventory, logistics, supplier, supplier_scorecard, supply_plan, supply_plan_solve
 
 Progress = Callable[[int, int], None]  # (done, total), in the tool's own unit: series, what-ifs
@@ -37,8 +37,21 @@ class Tool:
 
 
 TOOLS: dict[str, Tool] = {t.name: t for t in (
+    Tool("history-cleansing", "Baseline demand from orders and shipments: stockouts, gaps, promotions and outliers "
+                              "corrected, each change with its reason",
+         demand_steps.CleansingInput, demand_steps.history_cleansing),
+    Tool("hierarchy-series", "Demand summed from SKU × DC to SKU, family and total",
+         demand_steps.HierarchySeriesInput, demand_steps.hierarchy_series),
     Tool("demand-forecast", "Baseline forecast per series with 80/95 % intervals, model chosen by backtest",
          demand_forecast.ForecastInput, demand_forecast.forecast_demand, reports_progress=True),
+    Tool("launch-curves", "Launches' forecasts on their family's launch curve, from analog SKUs",
+         demand_steps.LaunchCurvesInput, demand_steps.launch_curves),
+    Tool("hierarchy-reconcile", "Forecasts that add up at every level (MinT, OLS or bottom-up), bands moved with them",
+         demand_steps.ReconcileInput, demand_steps.hierarchy_reconcile),
+    Tool("sales-input", "The forecast scaled by the market events that cover each month",
+         demand_steps.SalesInputInput, demand_steps.sales_input),
+    Tool("forecast-accuracy", "MAPE, WAPE, bias and tracking signal per layer by SKU, family and total, and FVA",
+         demand_steps.AccuracyInput, demand_steps.forecast_accuracy),
     Tool("reorder-calc", "EOQ, safety stock, reorder point and order-up-to level per item",
          inventory.ReorderCalcInput, inventory.reorder_calc),
     Tool("abc-xyz", "ABC by revenue and XYZ by demand variability, with service targets per segment",

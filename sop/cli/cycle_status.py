@@ -31,7 +31,11 @@ def usage_line(store: Store, period: str) -> str:
     parts = [f"{r.scope} ({r.runs:.0f} run{'s' if r.runs != 1 else ''}): {r.calls:,.0f} calls, "
              f"{r.input_tokens:,.0f} tokens in, {r.output_tokens:,.0f} out"
              + (f", {r.failed_calls:,.0f} failed" if r.failed_calls else "") for r in usage.itertuples()]
-    return "Language model use: " + "; ".join(parts) + "."
+    agents = store.agent_usage(period)
+    by_agent = [f"{r.agent} {r.calls:,.0f} calls, {r.input_tokens:,.0f} tokens in, {r.output_tokens:,.0f} out"
+                for r in agents.itertuples()]
+    return "Language model use: " + "; ".join(parts) + "." + (
+        "\nBy agent: " + "; ".join(by_agent) + "." if by_agent else "")
 
 
 def _from_checkpoint(ctx: typer.Context, store: Store, period: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sop.cli.common import announce, console, fail, open_store, settings
 from sop.cli.cycle_progress import StepProgress
 from sop.cli.cycle_status import way_on
 from sop.graph.checkpoint import CheckpointUnavailable
-from sop.graph.context import CycleContext
+from sop.graph.context import CycleContext, record_usage
 from sop.graph.decisions import Decision, InvalidDecisions, load_decisions
 from sop.graph.gates import AnswerRefused, NotAuthorized
 from sop.graph.policy import load_policy
@@ -54,11 +54,12 @@ def _cycles(ctx: typer.Context, policy: Path | None = None) -> Iterator[tuple[Cy
 
 def _record_usage(store, meter: UsageMeter) -> None:
     """Add this command's model calls and tokens to its cycle's totals, and log them."""
-    counts, cycle_id = meter.take(), meter.cycle_id
-    if cycle_id is None or not any(counts.values()):
+    cycle_id = meter.cycle_id
+    if cycle_id is None:
         return
-    store.add_model_usage("cycle", cycle_id, cycle_id, counts)
-    get_logger(cycle_id=cycle_id, node="cli", agent=None).info("model_usage", scope="cycle", **counts)
+    counts = record_usage(store, cycle_id, meter)
+    if any(counts.values()):
+        get_logger(cycle_id=cycle_id, node="cli", agent=None).info("model_usage", scope="cycle", **counts)
 
 
 def _period(ctx: typer.Context, context: CycleContext, period: str | None) -> str:

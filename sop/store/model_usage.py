@@ -1,4 +1,5 @@
-"""Language-model cost: calls and tokens per cycle and per chat session, as running totals."""
+"""Language-model cost: calls and tokens per cycle, per agent in a cycle (scope 'agent', scope_id
+'CYCLE:AGENT') and per chat session, as running totals."""
 
 from __future__ import annotations
 
@@ -28,4 +29,11 @@ class ModelUsage(Connection):
         return self.query(
             "SELECT scope, COUNT(*) AS runs, SUM(calls) AS calls, SUM(failed_calls) AS failed_calls, "
             "SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens FROM model_usage "
-            "WHERE cycle_id = ? GROUP BY scope ORDER BY scope", [cycle_id])
+            "WHERE cycle_id = ? AND scope <> 'agent' GROUP BY scope ORDER BY scope", [cycle_id])
+
+    def agent_usage(self, cycle_id: str) -> pd.DataFrame:
+        """Model calls and tokens of each agent in a cycle (its steps and narratives), by agent."""
+        usage = self.query("SELECT scope_id, calls, failed_calls, input_tokens, output_tokens FROM model_usage "
+                           "WHERE cycle_id = ? AND scope = 'agent' ORDER BY scope_id", [cycle_id])
+        usage.insert(0, "agent", usage.pop("scope_id").str.removeprefix(f"{cycle_id}:"))
+        return usage
