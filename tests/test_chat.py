@@ -103,7 +103,7 @@ def test_offline_answers_quote_the_cycle_layers_and_the_plan(waiting_company):
     assert consensus in forecast.answer
     assert f"The base scenario of the cycle {PLAN_CYCLE} supply plan (optimal) meets all but 40 of 10,000" \
         in plan.answer
-    assert "1. unmet widgets in 2027-03: 40 units, 1,200 of revenue at risk" in plan.answer
+    assert "1. unmet widgets in 2027-03: 40 units, 1,200 of margin lost" in plan.answer
 
 
 # --- refining the forecast --------------------------------------------------------------------

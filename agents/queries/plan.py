@@ -44,7 +44,8 @@ class Gap(BaseModel):
     subject: str = Field(description="a family, SKU, SKU@DC, plant or lane")
     month: str
     units: float
-    value: float | None = Field(description="revenue or margin at risk")
+    value: float | None = Field(description="its money value: lost margin, shortfall or holding cost, or what a "
+                                            "share of a binding limit is worth to the plan")
     detail: str | None
 
 
@@ -151,12 +152,18 @@ class PlanSummary(BaseModel):
     headline: PlanHeadline
 
 
+# What a gap's money value is (tools/supply/gap_values.py); a binding limit's is the cost to the
+# plan of losing a share of it.
+_VALUE_IS = {"unmet": "of margin lost", "safety_stock": "of shortfall cost", "prebuild": "of holding cost"}
+
+
 def _gaps_text(top: list[Gap], family: str) -> str:
     if not top:
         return f"No gap{'' if family == ALL else ' for ' + family} in this plan."
     return "The largest gaps: " + "; ".join(
-        f"{g.rank}. {g.kind} {g.subject} in {g.month}: {g.units:,.0f} units"
-        + (f", {g.value:,.0f} of revenue at risk" if g.value else "") for g in top) + "."
+        f"{g.rank}. {g.kind} {g.subject} in {g.month}: {g.units:,.0f} {'hours' if g.kind == 'plant_hours' else 'units'}"
+        + (f", {g.value:,.0f} {_VALUE_IS.get(g.kind, 'at stake on the limit')}" if g.value else "")
+        for g in top) + "."
 
 
 def plan_overview(ctx: QueryContext, q: PlanQuery) -> PlanSummary:
