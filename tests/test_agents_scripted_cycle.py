@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pandas as pd
@@ -18,12 +19,14 @@ from test_cycle import Sop
 from sop.agents.base import ANSWER_TOOL
 from sop.agents.roster import AGENTS
 from sop.agents.steps import MAX_CALLS
+from sop.graph.cycle import WEEK2_AGENTS
 from sop.store import Store
 
 PERIOD = "2026-11"
 OFF_BELT = "supply-plan"  # a planning tool; no agent's cycle step carries it
 INVENTED = 987_654.0  # a number the inventory-optimizer's first answer makes up
 TOKENS = (100, 20)  # each scripted reply's prompt and completion tokens
+THINKING_S = 0.3  # how long the model takes over each turn of a week-2 step
 
 
 def _args(schema: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +77,9 @@ def _agent(body: dict) -> str:
     return found.group(1)
 
 
+TURNS: list[tuple[str, float, float]] = []  # (agent, start, end) of each week-2 model turn
+
+
 def scripted(body: dict) -> Any:
     """The model: a narrative without numbers; in an agent's step, first every tool it is given
     (and one it is not), then its proposal; the inventory-optimizer first invents a number."""
@@ -82,6 +88,10 @@ def scripted(body: dict) -> Any:
         return completion("This week's figures are in the report below.", usage=TOKENS)
     agent = _agent(body)
     results = _results(body)
+    if agent in WEEK2_AGENTS:
+        started = time.monotonic()
+        time.sleep(THINKING_S)
+        TURNS.append((agent, started, time.monotonic()))
     if not results:
         return completion(calls=((OFF_BELT, {}), *((n, _args(s)) for n, s in tools.items() if n != ANSWER_TOOL)),
                           usage=TOKENS)
@@ -104,6 +114,7 @@ def _family_month(sop: Sop, layer: str) -> float | None:
 def test_a_scripted_model_drives_a_whole_cycle_through_each_agents_own_loop(tmp_path):
     sop = Sop(tmp_path)
     sop.env["OPENAI_API_KEY"] = SECRET
+    TURNS.clear()
     script = Script(scripted)
     with respx.mock(assert_all_called=False) as api:
         api.post(API).mock(side_effect=script)
@@ -131,6 +142,10 @@ def test_a_scripted_model_drives_a_whole_cycle_through_each_agents_own_loop(tmp_
         refusal = _results(bodies[1])[OFF_BELT]
         assert refusal["ok"] is False and refusal["error"].startswith("refused:")
         assert all(_results(bodies[1])[tool]["ok"] for tool in review.tools)  # schema-valid arguments
+    # week 2's three steps are branches of the graph: their model turns run at the same time
+    overlapping = {(a, b) for a, start_a, end_a in TURNS for b, start_b, end_b in TURNS
+                   if a < b and start_a < end_b and start_b < end_a}
+    assert overlapping, "no two week-2 agents' model turns overlapped"
     invented = _results(by_agent["inventory-optimizer"][2])[ANSWER_TOOL]
     assert invented["ok"] is False and "987654" in invented["error"]
 
