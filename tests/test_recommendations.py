@@ -73,7 +73,7 @@ def test_the_binding_plant_is_ranked_on_the_same_scale(solved):
 def test_each_lever_is_quantified_by_its_re_plan(solved):
     _, out, _ = solved
     recs = {r.lever: r for r in out.recommendations}
-    assert set(recs) == {"prebuild", "shift", "capital"}
+    assert set(recs) == {"combination", "prebuild", "shift", "capital"}
     # An added shift in March: +20 hours, 20 more units sold at a margin of 10 each; the premium
     # is half the 30 overtime rate on every added hour: 20 x 15 = 300.
     shift = recs["shift"]
@@ -93,11 +93,71 @@ def test_each_lever_is_quantified_by_its_re_plan(solved):
     assert capital.margin_recovered == pytest.approx(190) and capital.cost == pytest.approx(300)
 
 
+def test_the_plan_chooses_its_options_and_says_plainly_when_no_set_pays(solved):
+    # The three levers offered together, each hour at a premium of 15 (half the overtime rate)
+    # paid on every hour added. The plan values a lost unit at its penalty of 30: the March
+    # shift (20 units for 300) and the capital request (20 units, 10 held a month, for 300)
+    # save 790 − 600 = 190 of plan cost, the best set (pre-build and shift: 60; all three:
+    # negative). In margin the set recovers 40 × 10 − 10 of holding = 390 for 600: net −210.
+    # Valued at the margin a lost unit earns (10), no option is worth its premium, so none is
+    # put to the executives, and the decisions say why.
+    _, out, _ = solved
+    combo = out.recommendations[0]
+    assert combo.lever == "combination" and combo.recommendation_id == "C1"
+    assert combo.options == ["Added shift at P1 (+20% hours), 2027-03",
+                             "Capital request: +10% permanent hours at P1 from 2027-02"]
+    assert combo.units == pytest.approx(40) and combo.margin_recovered == pytest.approx(390)
+    assert combo.cost == pytest.approx(600) and combo.net_benefit == pytest.approx(-210)
+    assert not combo.recommended and combo.gap_ranks == [2]
+    # The base plan's shadow price on March's hours is 20 (penalty 30 − cost 10); the shift
+    # costs 300 / 20 hours = 15 an hour used.
+    assert combo.justification[0] == ("Added shift at P1 (+20% hours), 2027-03: one more hour of P1 was worth 20.00 in "
+                                      "the base plan (shadow price, 2027-03); the option costs 15.00 per hour used "
+                                      "(20 used)")
+    assert "no option is worth its cost" in out.no_combination
+    note = next(d for d in out.decisions if d.decision.startswith("Note: no set of supply options"))
+    assert "net −210" in note.detail or "net -210" in note.detail
+
+
+def _overtime_instance() -> SupplyPlanInstance:
+    """The hand case with 10 overtime hours a month at 1.5 an hour: the plan uses them all."""
+    data = _instance().model_dump()
+    data["plants"][0] |= {"max_overtime_hours": [10.0] * 3, "overtime_cost_per_hour": 1.5}
+    return SupplyPlanInstance.model_validate(data)
+
+
+def test_a_set_of_options_that_pays_is_put_to_the_executives_with_its_shadow_prices():
+    # Base: 110 hours a month (30 of overtime, 45) for 350 units, 60 + 20 held (80), 20 lost in
+    # March: margin 330 × 20 − 330 × 10 − 125 = 3,175. Offered together, the plan takes overtime
+    # +50 % in March (5 hours at 1.5), the March shift (+20 hours, premium 0.75 on each: 15) and
+    # the capital request (+10 hours in February and March: 15). January then makes 95 and
+    # carries 40 into February and 5 into March (50 of holding); March uses its 10 overtime
+    # hours (15). All 350 sold: 7,000 − 3,500 − 15 − 50 = 3,435, recovered 260, for 7.5 + 15 +
+    # 15 = 37.5: net 222.5. The pre-build (30 for 40 hours) is not worth its premium.
+    instance = _overtime_instance()
+    plan = solve_supply_plan(instance)
+    out = resolve_gaps(GapResolutionInput(instance=instance, plan=plan, items=ITEMS, max_whatifs=4, terms=TERMS))
+    combo = out.recommendations[0]
+    assert combo.base.margin == pytest.approx(3175) and combo.whatif.margin == pytest.approx(3435)
+    assert [o.split(" at P1")[0].split(" (")[0] for o in combo.options] == [
+        "Overtime +50% above the maximum", "Added shift", "Capital request: +10% permanent hours"]
+    assert combo.margin_recovered == pytest.approx(260) and combo.cost == pytest.approx(37.5)
+    assert combo.net_benefit == pytest.approx(222.5) and combo.units == pytest.approx(20) and combo.recommended
+    assert out.no_combination == ""
+    ask = next(d for d in out.decisions if d.recommendation_id == "C1")
+    assert ask.decision.startswith("Approve: Options chosen together") and "why: Overtime" in ask.detail
+    # "Only X" stays as a comparison, not a second ask: only the shift nets 185 < 222.5.
+    shift = next(r for r in out.recommendations if r.lever == "shift")
+    assert shift.net_benefit == pytest.approx(185) and not shift.recommended
+    assert "only Added shift at P1 (+20% hours), 2027-03: net 185" in ask.detail
+    assert [d.recommendation_id for d in out.decisions if d.recommendation_id] == ["C1"]
+
+
 def test_the_cap_limits_the_re_plans_and_lists_the_rest():
     instance = _instance()
     out = resolve_gaps(GapResolutionInput(instance=instance, plan=solve_supply_plan(instance), items=ITEMS,
                                           max_whatifs=1, terms=TERMS))
-    assert [r.lever for r in out.recommendations] == ["prebuild"]
+    assert [r.lever for r in out.recommendations] == ["combination", "prebuild"]
     assert len(out.not_evaluated) == 2
     assert out.decisions[0].decision == "Approve the base supply plan as the operating plan"
     assert "50 units of demand left unmet" in out.decisions[0].detail

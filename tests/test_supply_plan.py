@@ -16,7 +16,7 @@ from lp_reference import solve_direct
 from pydantic import ValidationError
 
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
-from sop.tools.supply.supply_plan_lp import IPM_FROM_COLUMNS, IPM_OPTIONS, highs_options
+from sop.tools.supply.supply_plan_highs import IPM_FROM_COLUMNS, IPM_OPTIONS, highs_options
 from sop.tools.supply.supply_plan_solve import solve_supply_plan
 
 MONTHS = ["2027-01", "2027-02", "2027-03"]
@@ -275,7 +275,7 @@ def _tables(result: SupplyPlanResult) -> dict[str, dict[tuple, float]]:
     for name in ("production", "shipments", "inventory", "unmet", "ss_shortfall", "overtime"):
         table = defaultdict(float)
         for row in getattr(result, name):
-            values = row.model_dump()
+            values = row.model_dump(exclude_none=True)
             value = values.pop("hours" if name == "overtime" else "qty")
             table[tuple(values.values())] = value
         tables[name] = table
@@ -347,3 +347,40 @@ def test_either_algorithm_reaches_the_same_objective(seed):
     ipm, defaults = solve_direct(instance, options=IPM_OPTIONS), solve_direct(instance, options={})
     assert ours.objective == pytest.approx(ipm.objective, rel=1e-9)
     assert ours.objective == pytest.approx(defaults.objective, rel=1e-9)
+
+
+# ---------------------------------------------------------------------------------------------
+# Warm re-solves
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_what_if_re_solved_from_the_last_basis_matches_a_cold_solve():
+    from sop.tools.supply.supply_plan_solve import WarmSolver
+
+    base = generate_instance(20, seed=3, n_months=8)
+    shift = base.model_copy(deep=True)
+    for t in range(3, 6):
+        shift.plants[0].regular_hours[t] *= 1.2
+    promo = shift.model_copy(deep=True)
+    promo.demand[0].qty[4] *= 1.5
+    warm = WarmSolver()
+    results = [warm(base), warm(shift), warm(promo)]
+    assert warm.warm == 2
+    for instance, result in zip((base, shift, promo), results, strict=True):
+        cold = solve_supply_plan(instance)
+        assert result.status == "optimal" and result.objective == pytest.approx(cold.objective, rel=1e-9)
+    assert results[1].objective < results[0].objective  # more hours: a cheaper plan
+
+
+def test_a_changed_matrix_or_a_mip_is_solved_cold():
+    from sop.tools.supply.supply_plan_solve import WarmSolver
+
+    warm = WarmSolver()
+    first = _one_sku([100], regular=[60], lane_cost=1.0, penalty=50.0)
+    warm(SupplyPlanInstance.model_validate(first))
+    slower = _one_sku([100], regular=[60], lane_cost=1.0, penalty=50.0)
+    slower["routings"][0]["hours_per_unit"] = 2.0  # a coefficient of the matrix
+    assert warm(SupplyPlanInstance.model_validate(slower)).objective == pytest.approx(30 * 11 + 70 * 50)
+    lots = dict(first, routings=[dict(first["routings"][0], lot_size=25.0)])
+    assert warm(SupplyPlanInstance.model_validate(lots)).objective == pytest.approx(50 * 11 + 50 * 50)
+    assert warm.warm == 0

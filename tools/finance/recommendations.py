@@ -18,7 +18,7 @@ from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
 GapKind = Literal["demand_over_supply", "inventory_low", "inventory_high", "financial_target", "plant_hours",
                   "supplier", "lane", "storage", "prebuild"]
-LeverKind = Literal["promotion", "overtime", "sourcing", "prebuild", "shift", "capital"]
+LeverKind = Literal["promotion", "overtime", "sourcing", "prebuild", "shift", "capital", "combination"]
 
 
 class Promotion(BaseModel):
@@ -112,7 +112,11 @@ class Recommendation(BaseModel):
     net_benefit: float = Field(description="margin recovered − cost, currency")
     units: float = Field(description="units served beyond the base plan")
     risks: str
-    recommended: bool = Field(description="True when the net benefit is positive")
+    recommended: bool = Field(description="True when put to the executives: a positive net benefit, and not a "
+                                          "capacity lever alone when a set of options that pays is put instead")
+    options: list[str] = Field(default_factory=list, description="a combination's options, the ones the plan took")
+    justification: list[str] = Field(default_factory=list, description="a combination's shadow prices, per option")
+    mip_gap: float | None = Field(None, description="a combination's MIP gap (options with a fixed cost)")
 
 
 class DecisionRequest(BaseModel):
@@ -127,6 +131,7 @@ class GapResolution(BaseModel):
     recommendations: list[Recommendation]
     not_evaluated: list[str] = Field(description="levers found for the top gaps beyond the what-if cap")
     decisions: list[DecisionRequest]
+    no_combination: str = Field("", description="why no set of options is put to the executives, when none is")
 
 
 def sku_families(items: list[FinanceItem]) -> dict[str, str]:

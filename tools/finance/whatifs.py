@@ -10,6 +10,8 @@ the net benefit is their difference. Money in currency over the horizon.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from sop.tools.finance.levers import Lever
@@ -107,10 +109,12 @@ def plan_outcome(items: list[FinanceItem], instance: SupplyPlanInstance, plan: S
 
 
 def evaluate(lever: Lever, gap_ranks: list[int], inp: GapResolutionInput, base: PlanOutcome,
-             recommendation_id: str) -> Recommendation:
-    """Re-plan a changed copy of the base instance and compare it with the base plan."""
+             recommendation_id: str,
+             solve: Callable[[SupplyPlanInstance], SupplyPlanResult] = solve_supply_plan) -> Recommendation:
+    """Re-plan a changed copy of the base instance and compare it with the base plan; `solve`
+    may be a `WarmSolver`, so what-ifs after the first start from the last one's basis."""
     instance = apply_lever(inp.instance, lever, inp.terms, inp.promotions, sku_families(inp.items))
-    plan = solve_supply_plan(instance)
+    plan = solve(instance)
     whatif = plan_outcome(inp.items, instance, plan)
     solved = plan.status == "optimal"
     recovered = whatif.margin - base.margin if solved else 0.0

@@ -15,7 +15,7 @@ were alike:
 
 from __future__ import annotations
 
-from sop.tools.supply.supply_plan import BindingConstraint
+from sop.tools.supply.supply_plan_result_rows import BindingConstraint
 
 DISRUPTION_SHARE = 0.1  # share of a binding limit taken to be at risk
 

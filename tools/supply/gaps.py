@@ -22,7 +22,8 @@ from pydantic import BaseModel, Field
 
 from sop.numbers import money_words, percent, units
 from sop.tools.supply.gap_values import DISRUPTION_SHARE, limit_value, lost_margin, prebuild_cost, shortfall_cost
-from sop.tools.supply.supply_plan import ZERO, BindingConstraint, SupplyPlanInstance, SupplyPlanResult
+from sop.tools.supply.supply_plan import ZERO, SupplyPlanInstance, SupplyPlanResult
+from sop.tools.supply.supply_plan_result_rows import BindingConstraint
 
 PEAK_UTILISATION = 0.95  # share of regular + maximum overtime hours that makes a month a peak
 # What one unit of each binding limit is, in a planner's words.
