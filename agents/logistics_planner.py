@@ -30,7 +30,8 @@ def _propose(results: dict[str, dict[str, Any]]) -> tuple[list[str], list[Propos
     return findings, proposals
 
 
-LOGISTICS_PLANNER = AgentSpec(name=NAME, tools=("supply-plan", "supply-gaps", "logistics-plan", "gap-resolution"),
+LOGISTICS_PLANNER = AgentSpec(name=NAME, tools=("supply-plan", "supply-plan-at-level", "supply-gaps", "logistics-plan",
+                                                             "gap-resolution"),
                               queries=("plan-summary",),
                               review=Review(tools=("lane-plan",), next_call=call_once("lane-plan", {}),
                                             propose=_propose, kind="lane_capacity", prefix="LP"))

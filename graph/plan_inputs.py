@@ -1,4 +1,5 @@
-"""Builds a scenario's supply-plan LP instance from the cycle's plan inputs and its demand.
+"""Builds a scenario's supply-plan LP instance from the cycle's plan inputs and its demand, and
+solves one at the configured level (SOP_PLAN_LEVEL: by SKU, or by family for a large catalogue).
 
 Week 2 builds each scenario's instance here once, solves it and keeps both
 (`sop.store.solved_plans`); weeks 3 and 4 read them back, so every week sees the same cost
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sop.agents.logistics_planner import LOGISTICS_PLANNER
 from sop.config import Settings
+from sop.graph.outputs import expect
 from sop.store.plan_inputs import PlanInputs
-from sop.tools.supply.supply_plan import SupplyPlanInstance
+from sop.tools.supply.aggregate_plan import LeveledPlanInput
+from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
 SCENARIOS = ("base", "upside", "downside")
 
@@ -45,3 +49,10 @@ def plan_instance(settings: Settings, months: list[str], inputs: PlanInputs, dem
         initial_inventory=inputs.on_hand.to_dict("records"),
         safety_stock=safety[safety["qty"] > 0].to_dict("records"),
     )
+
+
+def solve_plan(settings: Settings, instance: SupplyPlanInstance, family_of: dict[str, str], log) -> SupplyPlanResult:
+    """The logistics-planner's solve of `instance` at the level SOP_PLAN_LEVEL asks for (`auto`:
+    by family above the size docs/SCALE.md names), in the SKU result format either way."""
+    return expect(SupplyPlanResult, LOGISTICS_PLANNER.use("supply-plan-at-level", LeveledPlanInput(
+        instance=instance, family_of=family_of, level=settings.plan_level), log))

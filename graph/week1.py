@@ -48,8 +48,8 @@ def _history(ctx: CycleContext, period: str) -> pd.DataFrame:
     return history
 
 
-def _node_forecasts(cleansed: pd.DataFrame, families: pd.Series, horizon: int,
-                    log, progress: Progress | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _node_forecasts(cleansed: pd.DataFrame, families: pd.Series, horizon: int, log, progress: Progress | None,
+                    dask_scheduler: str | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Base forecasts, backtests and honest backtest residuals for every node of the
     hierarchy, keyed by level and key."""
     nodes = use("hierarchy-series", steps.HierarchySeriesInput(
@@ -57,7 +57,8 @@ def _node_forecasts(cleansed: pd.DataFrame, families: pd.Series, horizon: int,
     points = [DemandPoint(unique_id=f"{r.level}:{r.key}", ds=r.month, y=r.demand)
               for r in nodes.itertuples(index=False)]
     counter = progress.tool(DEMAND_FORECASTER.name, "demand-forecast", "forecasting", "series") if progress else None
-    result = use("demand-forecast", ForecastInput(history=points, horizon=horizon), ForecastOutput, log, counter)
+    result = use("demand-forecast", ForecastInput(history=points, horizon=horizon, dask_scheduler=dask_scheduler),
+                 ForecastOutput, log, counter)
     forecast = pd.DataFrame([r.model_dump() for r in result.forecast]).rename(columns={"ds": "month"})
     backtest = pd.DataFrame([r.model_dump() for r in result.backtest])
     residuals = pd.DataFrame([r.model_dump() for r in result.residuals]).rename(columns={"ds": "month"})
@@ -86,12 +87,13 @@ def _with_launch_curves(forecast: pd.DataFrame, cleansed: pd.DataFrame, items: p
     return indexed.reset_index()
 
 
-def base_forecasts(cleansed: pd.DataFrame, items: pd.DataFrame, horizon: int,
-                   log, progress: Progress | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def base_forecasts(cleansed: pd.DataFrame, items: pd.DataFrame, horizon: int, log, progress: Progress | None = None,
+                   dask_scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every node's base forecast (launches on their analogs' curves), backtest and honest
-    backtest residuals, before reconciliation: what bench/forecast_hierarchy.py scores too."""
+    backtest residuals, before reconciliation: what bench/forecast_hierarchy.py scores too. The
+    series run on local cores, or on the Dask cluster `dask_scheduler` names (SOP_DASK_SCHEDULER)."""
     forecast, backtest, residuals = _node_forecasts(cleansed, items.set_index("sku")["family"], horizon, log,
-                                                    progress)
+                                                    progress, dask_scheduler)
     return _with_launch_curves(forecast, cleansed, items, horizon, log), backtest, residuals
 
 
@@ -149,7 +151,8 @@ def plan_demand(ctx: CycleContext, state: CycleState, progress: Progress) -> dic
         history=steps.OrderHistory.of(history), events=steps.MarketEvents.of(events[events["start_month"] < period]),
         items=steps.Items.of(items)), steps.CleansingOutput, log)
     cleansed, adjustments = cleansing.cleansed.frame(), cleansing.adjustments.frame()
-    forecast, backtest, residuals = base_forecasts(cleansed, items, len(horizon), log, progress)
+    forecast, backtest, residuals = base_forecasts(cleansed, items, len(horizon), log, progress,
+                                                   ctx.settings.dask_scheduler)
     progress.say("reconciling the hierarchy, sales input, last cycle's accuracy", agent=agent)
     coherent = use("hierarchy-reconcile", steps.ReconcileInput(
         forecasts=steps.NodeForecasts.of(forecast), families=families.to_dict(), method=ctx.settings.reconciliation,

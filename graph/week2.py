@@ -16,7 +16,7 @@ from sop.agents.narrator import narrate
 from sop.agents.supplier_relationship_manager import SUPPLIER_RELATIONSHIP_MANAGER
 from sop.graph.context import CycleContext, RunContext, open_context
 from sop.graph.outputs import expect
-from sop.graph.plan_inputs import SCENARIOS, plan_instance
+from sop.graph.plan_inputs import SCENARIOS, plan_instance, solve_plan
 from sop.graph.progress import Progress
 from sop.graph.state import CycleState
 from sop.log import get_logger
@@ -69,12 +69,13 @@ def _solve(ctx: CycleContext, state: CycleState, demand: pd.DataFrame,
            log, progress: Progress) -> dict[str, tuple[SupplyPlanInstance, SupplyPlanResult]]:
     """Each scenario's instance, built once from the same plan inputs, and its solved plan."""
     inputs = plan_inputs(ctx.store, state["cycle_id"])
+    families = dict(zip(inputs.items["sku"], inputs.items["family"], strict=True))
     plans = {}
     for number, scenario in enumerate(SCENARIOS, start=1):
         progress.say(f"solving the supply plan of scenario {scenario}, {number}/{len(SCENARIOS)}",
                      agent=LOGISTICS_PLANNER.name, tool="supply-plan", done=number - 1, total=len(SCENARIOS))
         instance = plan_instance(ctx.settings, state["horizon"], inputs, demand, scenario)
-        plans[scenario] = (instance, expect(SupplyPlanResult, LOGISTICS_PLANNER.use("supply-plan", instance, log)))
+        plans[scenario] = (instance, solve_plan(ctx.settings, instance, families, log))
     progress.say("supply plans solved", agent=LOGISTICS_PLANNER.name, tool="supply-plan", done=len(SCENARIOS),
                  total=len(SCENARIOS))
     return plans

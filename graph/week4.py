@@ -18,7 +18,7 @@ from langgraph.runtime import Runtime
 from sop.agents.logistics_planner import LOGISTICS_PLANNER
 from sop.graph.context import CycleContext, RunContext, open_context
 from sop.graph.decisions import Decision, apply_decisions, company_facts, parse_decisions
-from sop.graph.outputs import expect
+from sop.graph.plan_inputs import solve_plan
 from sop.graph.progress import Progress
 from sop.graph.standing import mark
 from sop.graph.state import Approval, CycleState
@@ -29,7 +29,6 @@ from sop.store import company
 from sop.store.plan_reads import ranked_gaps
 from sop.store.solved_plans import solved_plan
 from sop.tools.periods import to_timestamp
-from sop.tools.supply.supply_plan import SupplyPlanResult
 
 APPROVED = "approved"
 GAP_ACTIONS = 5  # the highest-ranked gaps of the published plan each get an action item
@@ -46,7 +45,7 @@ def _replan(ctx: CycleContext, state: CycleState, decisions: list[Decision], log
     instance = apply_decisions(base, changing, company_facts(ctx.store, state["horizon"]))
     progress.say(f"re-solving the base plan with {len(changing)} executive decision(s)", agent=LOGISTICS_PLANNER.name,
                  tool="supply-plan")
-    plan = expect(SupplyPlanResult, LOGISTICS_PLANNER.use("supply-plan", instance, log))
+    plan = solve_plan(ctx.settings, instance, company.families(ctx.store).to_dict(), log)
     summary, _ = keep_scenario_plan(ctx.store, state["cycle_id"], APPROVED, instance, plan, log)
     log.info("replanned", decisions=len(changing), objective=plan.objective, unmet_units=summary["unmet_units"])
     return APPROVED

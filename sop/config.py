@@ -15,7 +15,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    db: Path = Field(Path("sop.duckdb"), alias="SOP_DB", description="DuckDB file with the planning data")
+    db: Path | str = Field(
+        Path("sop.duckdb"), alias="SOP_DB",
+        description="the planning data: a DuckDB file, or a postgresql://USER@HOST:PORT/DATABASE URL to keep every "
+                    "table in PostgreSQL",
+    )
     checkpoint_url: str = Field(
         "sop-checkpoints.sqlite", alias="SOP_CHECKPOINT_URL",
         description="SQLite file for cycle checkpoints, or a postgresql:// URL to keep them in PostgreSQL",
@@ -64,6 +68,29 @@ class Settings(BaseSettings):
         10.0, alias="SOP_BUSY_WAIT", ge=0,
         description="seconds a command waits for a short command that holds the store before it says busy",
     )
+
+    dask_scheduler: str | None = Field(
+        None, alias="SOP_DASK_SCHEDULER",
+        description="forecast on dask.distributed: 'local' for a LocalCluster on this machine, or a scheduler "
+                    "address (tcp://HOST:8786); unset, the forecast runs on the local cores",
+    )
+    plan_level: Literal["auto", "sku", "family"] = Field(
+        "auto", alias="SOP_PLAN_LEVEL",
+        description="the supply LP's level: 'sku' (SKU × plant × DC × month), 'family' (families, then "
+                    "disaggregated to SKUs by forecast share), or 'auto' (family above the size in docs/SCALE.md)",
+    )
+
+    @field_validator("db", mode="after")
+    @classmethod
+    def _file_or_server(cls, value: Path | str) -> Path | str:
+        """A URL (postgresql://…) stays as written, since a Path would fold its '//'; anything else
+        is a file. The store says which URLs it takes (`sop.store.location`)."""
+        return value if isinstance(value, str) and "://" in value else Path(value)
+
+    @field_validator("dask_scheduler", mode="before")
+    @classmethod
+    def _empty_scheduler_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("openai_api_key", "openai_base_url", mode="before")
     @classmethod

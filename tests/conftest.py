@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import ipaddress
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from postgres_db import fresh_database
 
 from sop.config import Settings
 
@@ -57,6 +59,22 @@ def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(field.alias, raising=False)
     monkeypatch.setitem(Settings.model_config, "env_file", None)
     monkeypatch.chdir(tmp_path)
+
+STORE_BACKENDS = ["duckdb", "postgresql"]
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+def store_db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path | str]:
+    """The planning store on each back end: a DuckDB file, and a fresh PostgreSQL database on the
+    test server (skipped, saying why, when there is none), whose lock and status files go to the
+    test's folder rather than the user's cache."""
+    if request.param == "duckdb":
+        yield tmp_path / "sop.duckdb"
+        return
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with fresh_database() as url:
+        yield url
+
 
 # A tiny company that satisfies every key, foreign key and family reference in `sop.schema`:
 # two suppliers, two items (families widgets and gadgets), two plants, two DCs.

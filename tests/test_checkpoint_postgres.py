@@ -6,41 +6,23 @@ with tests/postgres.sh) in a database of its own, and skips, saying why, when th
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import psycopg
 import pytest
+from postgres_db import fresh_database
 from processes import Moment, SopProcess
 from typer.testing import CliRunner
 
 from sop.cli.app import app
 from sop.graph.checkpoint import thread_id
 
-SERVER = os.environ.get("SOP_TEST_POSTGRES_URL")
-NO_SERVER = ("no PostgreSQL server: set SOP_TEST_POSTGRES_URL=postgresql://USER@HOST:PORT/DATABASE, or run "
-             "'make test', which starts one with tests/postgres.sh when Debian's postgresql package is installed "
-             "or this user may install it")
-
 
 @pytest.fixture
 def database() -> Iterator[str]:
     """A fresh database on the test server, dropped afterwards, so no run sees another's threads."""
-    if not SERVER:
-        pytest.skip(NO_SERVER)
-    name = f"sop_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(SERVER, autocommit=True)
-    except psycopg.Error as exc:
-        pytest.skip(f"cannot connect to the PostgreSQL server at SOP_TEST_POSTGRES_URL ({exc})")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield urlsplit(SERVER)._replace(path=f"/{name}").geturl()
-        finally:
-            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.mark.slow

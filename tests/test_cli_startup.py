@@ -61,7 +61,7 @@ def test_help_and_version_load_no_heavy_library(tmp_path, at_start, args):
     # and it sets up logging (structlog) for the command.
     assert heavy(modules, at_start) <= ({"pydantic", "structlog"} if len(args) > 1 else set())
     assert not {m for m in modules if m.startswith(("sop.store.", "sop.graph.cycle", "sop.report", "sop.agents"))
-                and m not in ("sop.store.busy", "sop.store.checkpoint_file")}
+                and m not in ("sop.store.busy", "sop.store.location", "sop.store.checkpoint_file")}
 
 
 def test_status_before_any_history_opens_the_store_without_pandas(tmp_path, at_start):

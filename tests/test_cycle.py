@@ -24,9 +24,9 @@ pytestmark = pytest.mark.slow
 class Sop:
     """Runs `sop` in-process with its own database, checkpoints and output folder."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, db: Path | str | None = None):
         self.root = root
-        self.env = {"SOP_DB": str(root / "sop.duckdb"), "SOP_CHECKPOINT_URL": str(root / "checkpoints.sqlite"),
+        self.env = {"SOP_DB": str(db or root / "sop.duckdb"), "SOP_CHECKPOINT_URL": str(root / "checkpoints.sqlite"),
                     "SOP_OUT": str(root / "out"), "OPENAI_API_KEY": ""}
         self.runner = CliRunner()
 
@@ -105,13 +105,15 @@ def test_an_attended_cycle_stops_at_each_gate_and_finishes(attended):
     sop("cycle", "run", code=1)  # a finished cycle is not run twice
 
 
-def test_the_demo_policy_runs_a_cycle_unattended(tmp_path, company):
-    sop = Sop(tmp_path)
+def test_the_demo_policy_runs_a_cycle_unattended(tmp_path, company, store_db):
+    """On each back end of the store: a DuckDB file and a PostgreSQL database."""
+    sop = Sop(tmp_path, store_db)
     sop("data", "load", str(company))
     out = sop("cycle", "run", "--policy", str(POLICY)).stdout
     assert "complete" in out
     with Store(sop.env["SOP_DB"]) as store:
         approvers = store.query("SELECT decided_by FROM decisions ORDER BY seq")["decided_by"].tolist()
     assert approvers == ["policy:demo-policy", "policy:demo-policy"]
+    assert "intact: 2 entries" in sop("decisions", "verify").stdout
     sop("report", "--out", str(tmp_path / "again"))
     assert (tmp_path / "again" / "executive-package.html").exists()

@@ -9,8 +9,8 @@ from sop.store.ledger import verify_chain
 
 
 @pytest.fixture
-def log_entries():
-    with Store(":memory:") as store:
+def log_entries(store_db):
+    with Store(store_db) as store:
         for attempt, (gate, by) in enumerate([("consensus", "dana"), ("executive", "erin"), ("consensus", "dana")], 1):
             store.log_decision(cycle_id="2026-11", gate=gate, attempt=attempt, decision="approved", by=by,
                                rationale="ok", figures={"wape": 0.2})

@@ -95,7 +95,8 @@ def test_a_cycle_killed_at_each_stage_resumes_to_the_uninterrupted_plan(tmp_path
 
     sop.kill_at(Moment("tool_call", {"tool": "demand-forecast"}), "cycle", "run", *policy)  # week 1
     assert sop.status()["state"] == "running"
-    sop.kill_at(Moment("tool_call", {"tool": "supply-plan", "node": "supply_planning"}), "cycle", "resume", *policy)
+    sop.kill_at(Moment("tool_call", {"tool": "supply-plan-at-level", "node": "supply_planning"}),
+                "cycle", "resume", *policy)
     sop.kill_at(Moment("week3_done"), "cycle", "resume", *policy)  # arriving at the executive gate
     sop.run("cycle", "resume", *policy, code=3)  # paused at the executive gate, as the policy says
 
@@ -103,7 +104,7 @@ def test_a_cycle_killed_at_each_stage_resumes_to_the_uninterrupted_plan(tmp_path
     # the cycle is no longer waiting for her and resume carries it on.
     sop.kill_at(Moment("gate_decided", {"gate": "executive"}), *_approve(inputs))
     assert sop.status()["state"] == "running"
-    sop.kill_at(Moment("tool_call", {"tool": "supply-plan", "node": "execution"}), "cycle", "resume")  # week 4
+    sop.kill_at(Moment("tool_call", {"tool": "supply-plan-at-level", "node": "execution"}), "cycle", "resume")  # week 4
     sop.run("cycle", "resume")
 
     killed, reference = _outcome(sop), _outcome(uninterrupted)

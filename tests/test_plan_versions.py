@@ -22,9 +22,9 @@ def _plan_lines(rows) -> pd.DataFrame:
 
 
 @pytest.fixture
-def db(tmp_path):
-    """A store with one published version of the 2026-11 cycle."""
-    path = tmp_path / "sop.duckdb"
+def db(store_db):
+    """A store with one published version of the 2026-11 cycle, on each back end."""
+    path = store_db
     with Store(path) as store:
         store.replace("plan_lines", _plan_lines(SHIPMENTS), cycle_id="2026-11", scenario="base")
         assert store.publish_plan("2026-11", scenario="base", approved_by="erin") == 1
@@ -90,8 +90,8 @@ def test_plan_diff_compares_by_key_and_month_and_says_which_months_both_plan():
         plan_diff(old, new, "plant")
 
 
-def test_decisions_verify_names_the_edited_entry(tmp_path):
-    db = tmp_path / "sop.duckdb"
+def test_decisions_verify_names_the_edited_entry(store_db):
+    db = store_db
     with Store(db) as store:
         for attempt, by in enumerate(["dana", "erin", "dana"], start=1):
             store.log_decision(cycle_id="2026-11", gate="consensus", attempt=attempt, decision="approved", by=by,

@@ -13,7 +13,16 @@ from pydantic import BaseModel
 
 from sop.tools.finance import gap_resolution, kpis, projection, recommendations, variance
 from sop.tools.forecasting import demand_forecast, demand_steps
-from sop.tools.supply import gaps, inventory, logistics, supplier, supplier_scorecard, supply_plan, supply_plan_solve
+from sop.tools.supply import (
+    aggregate_plan,
+    gaps,
+    inventory,
+    logistics,
+    supplier,
+    supplier_scorecard,
+    supply_plan,
+    supply_plan_solve,
+)
 
 Progress = Callable[[int, int], None]  # (done, total), in the tool's own unit: series, what-ifs
 
@@ -64,6 +73,9 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
          logistics.LogisticsPlanInput, logistics.logistics_plan),
     Tool("supply-plan", "The constrained supply-plan LP (docs/SUPPLY_PLAN.md), solved with HiGHS",
          supply_plan.SupplyPlanInstance, supply_plan_solve.solve_supply_plan),
+    Tool("supply-plan-at-level", "The supply-plan LP by SKU, or by family and disaggregated to SKUs by forecast share "
+                                 "for a large catalogue (SOP_PLAN_LEVEL)",
+         aggregate_plan.LeveledPlanInput, aggregate_plan.supply_plan_at_level),
     Tool("supply-gaps", "Unmet demand, overloaded plants, safety-stock shortfall, binding limits and pre-build",
          gaps.SupplyGapsInput, gaps.supply_gaps),
     Tool("financial-projection", "Revenue, COGS, gross margin and inventory value by family and month vs budget",

@@ -47,7 +47,7 @@ from sop.data.sample_company.master_data import (
 )
 from sop.store.schema import TABLES_BY_NAME
 
-__all__ = ["sample_tables", "write_sample_company"]
+__all__ = ["sample_tables", "write_sample_company", "write_tables"]
 
 
 def _cell(value: object) -> str:
@@ -88,10 +88,15 @@ def sample_tables(seed: int = 7) -> dict[str, list[tuple]]:
 
 def write_sample_company(out_dir: Path, seed: int = 7) -> dict[str, int]:
     """Write one UTF-8 CSV per schema table into `out_dir`; return rows written per table."""
+    return write_tables(out_dir, sample_tables(seed))
+
+
+def write_tables(out_dir: Path, tables: dict[str, list[tuple]]) -> dict[str, int]:
+    """Write the tables (rows in schema column order) as one UTF-8 CSV each; rows per table."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
-    for name, rows in sample_tables(seed).items():
+    for name, rows in tables.items():
         table = TABLES_BY_NAME[name]
         with open(out_dir / table.file, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")

@@ -102,6 +102,17 @@ def announce(ctx: typer.Context, period: str) -> None:
         held.announce(period)
 
 
+def store_file(db: Path | str) -> Path:
+    """The store's DuckDB file, for the commands that copy files; a PostgreSQL store is refused
+    with one line, since its server's own tools back it up."""
+    from sop.store.location import is_server_url, shown
+
+    if is_server_url(db):
+        raise fail(f"the planning store is the PostgreSQL database {shown(db)}; back it up and restore it with "
+                   "the server's own tools (pg_dump and pg_restore)", code=2)
+    return Path(db)
+
+
 def damaged(path: Path, exc: duckdb.Error) -> typer.Exit:
     """The one line for a store file that cannot be read: which file, and the way back."""
     return fail(f"the planning store {path} is damaged and cannot be read ({str(exc).splitlines()[0]}); "
@@ -114,11 +125,19 @@ def damaged(path: Path, exc: duckdb.Error) -> typer.Exit:
 DAMAGE_SIGNS = ("not a valid DuckDB database", "Could not read enough bytes", "corrupt", "checksum")
 
 
-def _open(path: Path) -> Store:
+def _open(path: Path | str) -> Store:
     import duckdb
 
     from sop.store import Store
+    from sop.store.backends import StoreUnavailable
+    from sop.store.location import is_server_url
 
+    if is_server_url(path):
+        try:
+            return Store(path)
+        except StoreUnavailable as exc:
+            raise fail(str(exc)) from exc
+    path = Path(path)
     try:
         return Store(path)
     except duckdb.IOException as exc:
@@ -148,7 +167,7 @@ def open_store(ctx: typer.Context) -> Iterator[Store]:
         try:
             yield store
         except duckdb.Error as exc:
-            if any(sign.lower() in str(exc).lower() for sign in DAMAGE_SIGNS):
+            if isinstance(path, Path) and any(sign.lower() in str(exc).lower() for sign in DAMAGE_SIGNS):
                 raise damaged(path, exc) from exc
             raise
         finally:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from sop.cli.common import EXIT_BUSY, console, fail, hold, open_store, settings
+from sop.cli.common import EXIT_BUSY, console, fail, hold, open_store, settings, store_file
 from sop.graph.checkpoint import POSTGRES_SCHEMES
 from sop.store.busy import StoreBusy, status_path
 from sop.store.checkpoint_file import CheckpointFileDamaged, copy_checkpoints, holds_thread
@@ -64,7 +64,8 @@ def backup(ctx: typer.Context, to: Path | None = typer.Option(
     from sop.store.backup import BackupError, backup_store, default_backup_path
 
     cfg = settings(ctx)
-    target = to or default_backup_path(cfg.db)
+    db = store_file(cfg.db)
+    target = to or default_backup_path(db)
     if target.exists():
         raise fail(f"{target} exists already; name a new file with --to", code=2)
     with open_store(ctx) as store:
@@ -74,7 +75,7 @@ def backup(ctx: typer.Context, to: Path | None = typer.Option(
                     and copy_checkpoints(Path(cfg.checkpoint_url), _checkpoints_beside(target)))
         except (BackupError, CheckpointFileDamaged, OSError) as exc:
             raise fail(f"the backup was not written: {exc}") from exc
-    console.print(f"Backed up {cfg.db} to {target}", highlight=False)
+    console.print(f"Backed up {db} to {target}", highlight=False)
     if kept:
         console.print(f"Checkpoints: {_checkpoints_beside(target)}", highlight=False)
     elif cfg.checkpoint_url.startswith(POSTGRES_SCHEMES):
@@ -88,6 +89,7 @@ def restore(ctx: typer.Context, backup_file: Path = typer.Argument(..., help="a 
     from sop.store.backup import BackupError, aside, restore_store
 
     cfg = settings(ctx)
+    db = store_file(cfg.db)
     if not backup_file.is_file():
         raise fail(f"{backup_file} is not a file; pass a backup 'sop data backup' wrote", code=2)
     try:
@@ -96,8 +98,8 @@ def restore(ctx: typer.Context, backup_file: Path = typer.Argument(..., help="a 
             restored = not cfg.checkpoint_url.startswith(POSTGRES_SCHEMES) and checkpoints.is_file()
             if restored:
                 holds_thread(checkpoints, "")  # a damaged copy stops the restore before anything moves
-            moved = restore_store(backup_file, cfg.db)
-            aside(status_path(cfg.db))  # it describes the store that was replaced
+            moved = restore_store(backup_file, db)
+            aside(status_path(db))  # it describes the store that was replaced
             if restored:
                 aside(Path(cfg.checkpoint_url))
                 copy_checkpoints(checkpoints, Path(cfg.checkpoint_url))
@@ -105,7 +107,7 @@ def restore(ctx: typer.Context, backup_file: Path = typer.Argument(..., help="a 
         raise fail(str(exc), code=EXIT_BUSY) from exc
     except (BackupError, CheckpointFileDamaged, OSError) as exc:
         raise fail(f"nothing was restored: {exc}") from exc
-    console.print(f"Restored {cfg.db} from {backup_file}" + (f"; the file it replaced is {moved}" if moved else ""),
+    console.print(f"Restored {db} from {backup_file}" + (f"; the file it replaced is {moved}" if moved else ""),
                   highlight=False)
     if restored:
         console.print(f"Checkpoints restored to {cfg.checkpoint_url}", highlight=False)

@@ -19,6 +19,7 @@ class ActionItems(Connection):
         keyed by cycle, source and ref, is kept as it is, so a re-run never reopens a closed one."""
         created = now_utc()
         with transaction(self.con):
+            self.con.serialise("action_items")
             for item in items:
                 self.con.execute(
                     "INSERT INTO action_items SELECT COALESCE(MAX(action_id), 0) + 1, ?, ?, ?, ?, ?, ?, 'open', ?, "

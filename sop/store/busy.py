@@ -22,6 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from sop.store.location import local_stem, shown
+
 ANNOUNCE_S = 2.0
 
 
@@ -37,7 +39,7 @@ class Holder:
 
     def line(self, db: Path | str) -> str:
         """The busy line a second command prints."""
-        what = f"cycle {self.period}" if self.period else f"the planning store {db}"
+        what = f"cycle {self.period}" if self.period else f"the planning store {shown(db)}"
         since = self.since[11:16] if len(self.since) >= 16 else self.since
         return f"{what} is busy: `{self.command}` by PID {self.pid} since {since}; try again when it ends"
 
@@ -47,12 +49,14 @@ class StoreBusy(RuntimeError):
 
     def __init__(self, db: Path | str, holder: Holder | None):
         super().__init__(holder.line(db) if holder else
-                         f"the planning store {db} is busy with another sop command; try again when it ends")
+                         f"the planning store {shown(db)} is busy with another sop command; try again when it ends")
         self.holder = holder
 
 
 def lock_path(db: Path | str) -> Path:
-    return Path(f"{db}.lock")
+    """`DB.lock` beside a store file; for a PostgreSQL store, in the user's cache folder
+    (`sop.store.location.local_stem`), shared by the commands of this machine."""
+    return Path(f"{local_stem(db)}.lock")
 
 
 def read_holder(db: Path | str) -> Holder | None:
@@ -122,7 +126,7 @@ def hold_store(db: Path | str, command: str, long: bool, wait_s: float) -> Itera
 
 
 def status_path(db: Path | str) -> Path:
-    return Path(f"{db}.status.json")
+    return Path(f"{local_stem(db)}.status.json")
 
 
 def write_status(db: Path | str, period: str, outcome: dict) -> None:

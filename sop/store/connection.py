@@ -1,5 +1,6 @@
-"""The DuckDB connection every part of the store shares: opening and closing it, transactions,
-and the two generic reads (a whole table, a parameterised query)."""
+"""The connection every part of the store shares: opening and closing it (a DuckDB file or a
+PostgreSQL database, `sop.store.backends`), transactions, and the two generic reads (a whole
+table, a parameterised query)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,17 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-import duckdb
+from sop.store.backends import Backend, open_backend, quote
+from sop.store.location import shown
 
 if TYPE_CHECKING:  # pandas loads with the first query that returns a frame (duckdb's .df())
     import pandas as pd
 
-
-def quote(name: str) -> str:
-    """A table or column name as a DuckDB identifier."""
-    return '"' + name.replace('"', '""') + '"'
+__all__ = ["Backend", "Connection", "now_utc", "one_row", "quote", "transaction"]
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def transaction(con: Backend) -> Iterator[None]:
     """Commit when the block succeeds, roll back on any exception so nothing is half-written."""
     con.begin()
     try:
@@ -38,7 +37,7 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple[Any, ...]:
+def one_row(con: Backend, sql: str, params: list | None = None) -> tuple[Any, ...]:
     """The row of a query that always returns exactly one (an aggregate such as COUNT or MAX)."""
     row = con.execute(sql, params or []).fetchone()
     if row is None:
@@ -47,11 +46,12 @@ def one_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
 
 
 class Connection:
-    """An open planning database; closed on exit when used as a context manager."""
+    """An open planning database; closed on exit when used as a context manager. `path` is a
+    DuckDB file (or `:memory:`) or a `postgresql://` URL."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = path
-        self.con = duckdb.connect(str(path))
+        self.con: Backend = open_backend(path)
 
     def close(self) -> None:
         self.con.close()
@@ -66,9 +66,8 @@ class Connection:
 
     def table(self, name: str) -> pd.DataFrame:
         """A whole input or output table."""
-        (exists,) = one_row(self.con, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
-        if not exists:
-            raise KeyError(f"no table named {name!r} in {self.path}")
+        if not self.con.columns(name):
+            raise KeyError(f"no table named {name!r} in {shown(self.path)}")
         return self.con.execute(f"SELECT * FROM {quote(name)}").df()
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:

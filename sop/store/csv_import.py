@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sop.store.connection import Connection, quote, transaction
-from sop.store.migrations import DUCKDB_TYPES
 from sop.store.schema import FAMILY_REFERENCES, TABLES, Column, ForeignKey, Table
 
 if TYPE_CHECKING:  # pandas loads when a load runs, not with every Store
@@ -239,10 +238,5 @@ class CsvImport(Connection):
         return {name: len(df) for name, df in tables.items()}
 
     def _replace_input(self, table: Table, rows: pd.DataFrame) -> None:
-        casts = ", ".join(f"CAST({quote(c.name)} AS {DUCKDB_TYPES[c.type]})" for c in table.columns)
-        self.con.register("incoming_rows", rows.reset_index(drop=True))
-        try:
-            self.con.execute(f"DELETE FROM {quote(table.name)}")
-            self.con.execute(f"INSERT INTO {quote(table.name)} SELECT {casts} FROM incoming_rows")
-        finally:
-            self.con.unregister("incoming_rows")
+        self.con.execute(f"DELETE FROM {quote(table.name)}")
+        self.con.insert_frame(table.name, rows[table.column_names])

@@ -1,4 +1,4 @@
-"""The planning store: one DuckDB file, migrated on open.
+"""The planning store: one DuckDB file or PostgreSQL database, migrated on open.
 
 `Store` gathers the store's parts (the CSV import, the decision ledger, published plan versions,
 action items and model usage) over one connection, and adds the writes every cycle node uses.
@@ -44,18 +44,11 @@ class Store(CsvImport, DecisionLedger, PlanVersions, ActionItems, ModelUsage):
             raise PublishedPlanImmutable(
                 f"{name} holds published plan versions, which never change; publish the changed plan as a "
                 "new version by approving the next cycle's executive gate")
-        columns = [c for (c,) in self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-            [name]).fetchall()]
-        frame = rows.assign(**keys).reindex(columns=columns)
+        frame = rows.assign(**keys).reindex(columns=self.con.columns(name))
         where = " AND ".join(f"{quote(k)} = ?" for k in keys)
-        self.con.register("node_rows", frame)
-        try:
-            with transaction(self.con):
-                self.con.execute(f"DELETE FROM {quote(name)} WHERE {where}", list(keys.values()))
-                self.con.execute(f"INSERT INTO {quote(name)} SELECT * FROM node_rows")
-        finally:
-            self.con.unregister("node_rows")
+        with transaction(self.con):
+            self.con.execute(f"DELETE FROM {quote(name)} WHERE {where}", list(keys.values()))
+            self.con.insert_frame(name, frame)
 
     def save_reports(self, cycle_id: str, reports: list) -> None:
         """Keep each agent's narrative of this cycle (one row per agent, the latest wins)."""

@@ -30,7 +30,7 @@ def month_budget(store: Store, month: str) -> tuple[float, float] | None:
 def orders_promised_in(store: Store, month: str) -> pd.DataFrame:
     """Customer order lines promised in `month`: promised and delivered dates, units ordered and delivered."""
     return store.query("SELECT sku, promised_date, delivered_date, qty_ordered, qty_delivered FROM customer_orders "
-                       "WHERE strftime(promised_date, '%Y-%m') = ?", [month])
+                       "WHERE SUBSTR(CAST(promised_date AS VARCHAR), 1, 7) = ?", [month])
 
 
 def shipped_units(store: Store, month: str) -> pd.DataFrame:

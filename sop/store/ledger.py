@@ -58,24 +58,34 @@ class DecisionLedger(Connection):
     def log_decision(self, *, cycle_id: str, gate: str, attempt: int, decision: str, by: str,
                      rationale: str, figures: dict, ref: str = "") -> None:
         """Append a decision to the hash-chained log, once per cycle, gate, attempt and ref, so a
-        node that runs again after a resume does not write it twice."""
+        node that runs again after a resume does not write it twice. Concurrent writers (two
+        approvals at once on a PostgreSQL store) wait for each other, so the chain never forks."""
         with transaction(self.con):
-            exists = self.con.execute("SELECT 1 FROM decisions WHERE cycle_id = ? AND gate = ? AND attempt = ? "
-                                      "AND ref = ?", [cycle_id, gate, attempt, ref]).fetchone()
-            if exists:
-                return
-            last = self.con.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
-            seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-            entry = {"seq": seq, "cycle_id": cycle_id, "gate": gate, "attempt": attempt, "ref": ref,
-                     "decision": decision, "decided_by": by, "decided_at": now_utc(),
-                     "rationale": rationale, "figures": json.dumps(figures, sort_keys=True), "prev_hash": prev}
-            entry["hash"] = entry_hash(entry)
-            self.con.execute(f"INSERT INTO decisions ({', '.join(entry)}) VALUES ({', '.join('?' * len(entry))})",
-                             list(entry.values()))
+            self.con.serialise("decisions")
+            self._append(cycle_id=cycle_id, gate=gate, attempt=attempt, decision=decision, by=by,
+                         rationale=rationale, figures=figures, ref=ref)
 
     def log_refusal(self, *, cycle_id: str, gate: str, attempt: int, by: str, reason: str, figures: dict) -> None:
         """A refused approval is an entry of its own: each refusal is a separate event, never a retry."""
-        (refusals,) = one_row(self.con, "SELECT COUNT(*) FROM decisions WHERE cycle_id = ? AND gate = ? "
-                              "AND attempt = ? AND decision = 'refused'", [cycle_id, gate, attempt])
-        self.log_decision(cycle_id=cycle_id, gate=gate, attempt=attempt, decision="refused", by=by,
-                          rationale=reason, figures=figures, ref=f"refusal {refusals + 1}")
+        with transaction(self.con):
+            self.con.serialise("decisions")
+            (refusals,) = one_row(self.con, "SELECT COUNT(*) FROM decisions WHERE cycle_id = ? AND gate = ? "
+                                  "AND attempt = ? AND decision = 'refused'", [cycle_id, gate, attempt])
+            self._append(cycle_id=cycle_id, gate=gate, attempt=attempt, decision="refused", by=by,
+                         rationale=reason, figures=figures, ref=f"refusal {refusals + 1}")
+
+    def _append(self, *, cycle_id: str, gate: str, attempt: int, decision: str, by: str,
+                rationale: str, figures: dict, ref: str) -> None:
+        """The entry after the last one, inside the caller's transaction, which holds the log."""
+        exists = self.con.execute("SELECT 1 FROM decisions WHERE cycle_id = ? AND gate = ? AND attempt = ? "
+                                  "AND ref = ?", [cycle_id, gate, attempt, ref]).fetchone()
+        if exists:
+            return
+        last = self.con.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
+        entry = {"seq": seq, "cycle_id": cycle_id, "gate": gate, "attempt": attempt, "ref": ref,
+                 "decision": decision, "decided_by": by, "decided_at": now_utc(),
+                 "rationale": rationale, "figures": json.dumps(figures, sort_keys=True), "prev_hash": prev}
+        entry["hash"] = entry_hash(entry)
+        self.con.execute(f"INSERT INTO decisions ({', '.join(entry)}) VALUES ({', '.join('?' * len(entry))})",
+                         list(entry.values()))

@@ -3,8 +3,9 @@
 Append a function to MIGRATIONS to change the schema; never edit or reorder an applied one, since
 a database records each migration by its position. Every input table is declared once in
 `sop.store.schema`; migration 1 turns those declarations into DDL. Referential integrity is
-checked by the CSV import and not declared in DuckDB, because DuckDB foreign keys would block the
-delete-then-insert reload.
+checked by the CSV import and not declared in the database, because DuckDB foreign keys would
+block the delete-then-insert reload. The same migrations build a PostgreSQL store
+(`sop.store.backends`).
 """
 
 from __future__ import annotations
@@ -12,18 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-import duckdb
-
-from sop.store.connection import quote, transaction
+from sop.store.connection import Backend, quote, transaction
 from sop.store.plan_versions import record_checksum
 from sop.store.schema import TABLES, Column, Table
 
-DUCKDB_TYPES = {"text": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "month": "VARCHAR", "date": "DATE"}
+# The SQL type of each declared column type; the PostgreSQL backend reads DOUBLE as DOUBLE PRECISION.
+COLUMN_TYPES = {"text": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "month": "VARCHAR", "date": "DATE"}
 
 
 def _column_ddl(column: Column) -> str:
     null = "" if column.nullable else " NOT NULL"
-    return f"{quote(column.name)} {DUCKDB_TYPES[column.type]}{null}"
+    return f"{quote(column.name)} {COLUMN_TYPES[column.type]}{null}"
 
 
 def _create_table_sql(table: Table) -> str:
@@ -32,12 +32,12 @@ def _create_table_sql(table: Table) -> str:
     return f"CREATE TABLE {quote(table.name)} ({', '.join(columns)}, PRIMARY KEY ({key}))"
 
 
-def _create_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, str]) -> None:
+def _create_tables(con: Backend, tables: dict[str, str]) -> None:
     for name, columns in tables.items():
         con.execute(f"CREATE TABLE {quote(name)} ({columns})")
 
 
-def create_input_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_input_tables(con: Backend) -> None:
     """One table per input file declared in `sop.store.schema.TABLES`."""
     for table in TABLES:
         con.execute(_create_table_sql(table))
@@ -89,7 +89,7 @@ FORECAST_PLAN_AND_DECISION_TABLES = {
 }
 
 
-def create_forecast_plan_and_decision_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_forecast_plan_and_decision_tables(con: Backend) -> None:
     """Forecast layers, backtests, narratives, inventory policy, plans, lanes, supplier scores,
     financials, the decision log and the published plan versions."""
     _create_tables(con, FORECAST_PLAN_AND_DECISION_TABLES)
@@ -109,7 +109,7 @@ HIERARCHY_CLEANSING_AND_OVERRIDE_TABLES = {
 }
 
 
-def create_hierarchy_cleansing_and_override_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_hierarchy_cleansing_and_override_tables(con: Backend) -> None:
     """The reconciled forecast hierarchy, the cleansing log, accuracy across cycles and the
     planners' overrides."""
     _create_tables(con, HIERARCHY_CLEANSING_AND_OVERRIDE_TABLES)
@@ -141,7 +141,7 @@ BINDING_VARIANCE_AND_WHATIF_TABLES = {
 }
 
 
-def create_binding_variance_and_whatif_tables(con: duckdb.DuckDBPyConnection) -> None:
+def create_binding_variance_and_whatif_tables(con: Backend) -> None:
     """Binding limits, variances, key metrics, margin gaps, what-ifs and decision requests, and
     the working-capital and bridge columns on `financials`."""
     for column in FINANCIALS_WORKING_CAPITAL_COLUMNS:
@@ -162,7 +162,7 @@ DECISION_COLUMNS = ("seq", "cycle_id", "gate", "attempt", "decision", "decided_b
                     "figures", "prev_hash", "hash")
 
 
-def add_decision_refs_plan_checksums_and_action_items(con: duckdb.DuckDBPyConnection) -> None:
+def add_decision_refs_plan_checksums_and_action_items(con: Backend) -> None:
     """Decision-log refs, a checksum per published plan version (taken now for the versions
     already published), and action items."""
     con.execute("CREATE TABLE decisions_with_ref (seq BIGINT PRIMARY KEY, cycle_id VARCHAR, gate VARCHAR, "
@@ -178,7 +178,7 @@ def add_decision_refs_plan_checksums_and_action_items(con: duckdb.DuckDBPyConnec
         record_checksum(con, version)
 
 
-def create_model_usage_table_and_report_notes(con: duckdb.DuckDBPyConnection) -> None:
+def create_model_usage_table_and_report_notes(con: Backend) -> None:
     """Language-model cost per cycle and per chat session (calls and tokens in and out), and why
     an agent's narrative came from its template."""
     con.execute("CREATE TABLE model_usage (scope VARCHAR, scope_id VARCHAR, cycle_id VARCHAR, calls BIGINT, "
@@ -187,32 +187,32 @@ def create_model_usage_table_and_report_notes(con: duckdb.DuckDBPyConnection) ->
     con.execute("ALTER TABLE agent_reports ADD COLUMN note VARCHAR")
 
 
-def create_cycle_status_table(con: duckdb.DuckDBPyConnection) -> None:
+def create_cycle_status_table(con: Backend) -> None:
     """Where each cycle stands (running, waiting at a gate, done, failed), beside its data."""
     con.execute("CREATE TABLE cycle_status (cycle_id VARCHAR PRIMARY KEY, state VARCHAR NOT NULL, gate VARCHAR, "
                 "horizon VARCHAR, error VARCHAR, updated_at VARCHAR)")
 
 
-def create_solved_plans_table(con: duckdb.DuckDBPyConnection) -> None:
+def create_solved_plans_table(con: Backend) -> None:
     """Each scenario's supply-plan instance and solved result as JSON, kept once by week 2 (and
     week 4's re-plan) so later weeks read the plan back whole instead of rebuilding it."""
     con.execute("CREATE TABLE solved_plans (cycle_id VARCHAR, scenario VARCHAR, instance VARCHAR NOT NULL, "
                 "result VARCHAR NOT NULL, PRIMARY KEY (cycle_id, scenario))")
 
 
-def add_cycle_answers(con: duckdb.DuckDBPyConnection) -> None:
+def add_cycle_answers(con: Backend) -> None:
     """The answers given at a cycle's gates, in order, so `sop cycle recover` can replay them
     when the checkpoint is lost."""
     con.execute("ALTER TABLE cycle_status ADD COLUMN answers VARCHAR")
 
 
-def add_benchmark_to_backtests(con: duckdb.DuckDBPyConnection) -> None:
+def add_benchmark_to_backtests(con: Backend) -> None:
     """Each node's benchmark of record (SeasonalNaive, or Naive for sparse or short demand) beside
     its backtest error, which the consensus gate shows."""
     con.execute("ALTER TABLE backtests ADD COLUMN benchmark VARCHAR")
 
 
-def create_agent_proposals_table(con: duckdb.DuckDBPyConnection) -> None:
+def create_agent_proposals_table(con: Backend) -> None:
     """What the agents propose in their cycle steps, for people to accept at the gates; one row
     per proposal, its evidence and effect as JSON."""
     con.execute("CREATE TABLE agent_proposals (cycle_id VARCHAR, id VARCHAR, agent VARCHAR, gate VARCHAR, "
@@ -220,13 +220,13 @@ def create_agent_proposals_table(con: duckdb.DuckDBPyConnection) -> None:
                 "PRIMARY KEY (cycle_id, id))")
 
 
-def add_spend_to_financials(con: duckdb.DuckDBPyConnection) -> None:
+def add_spend_to_financials(con: Backend) -> None:
     """The month's spend (production, overtime, freight, holding; cash) beside COGS, which now
     counts the units sold at standard cost."""
     con.execute("ALTER TABLE financials ADD COLUMN spend DOUBLE")
 
 
-MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
+MIGRATIONS: list[Callable[[Backend], None]] = [
     create_input_tables,
     create_forecast_plan_and_decision_tables,
     create_hierarchy_cleansing_and_override_tables,
@@ -242,7 +242,7 @@ MIGRATIONS: list[Callable[[duckdb.DuckDBPyConnection], None]] = [
 ]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+def migrate(con: Backend) -> list[str]:
     """Apply pending migrations in order, each in its own transaction; return their names."""
     con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, "
                 "applied_at TIMESTAMP)")
@@ -252,6 +252,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         if version in applied:
             continue
         with transaction(con):
+            con.serialise("migrations")  # two commands opening a new server store migrate it once
+            if con.execute("SELECT 1 FROM schema_migrations WHERE version = ?", [version]).fetchone():
+                continue
             migration(con)
             con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, migration.__name__, datetime.now()])
         names.append(migration.__name__)

@@ -13,6 +13,7 @@ from sop.store.override_rules import Override
 def add_planner_override(store: Store, o: Override) -> int:
     """Store a checked override (its period and last month filled in) under the next id; the id."""
     with transaction(store.con):
+        store.con.serialise("overrides")
         (override_id,) = one_row(store.con, "SELECT COALESCE(MAX(override_id), 0) + 1 FROM overrides")
         store.con.execute(
             "INSERT INTO overrides VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

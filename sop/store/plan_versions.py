@@ -6,9 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-import duckdb
-
-from sop.store.connection import Connection, now_utc, one_row, transaction
+from sop.store.connection import Backend, Connection, now_utc, one_row, transaction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,7 +26,7 @@ class PlanTampered(RuntimeError):
     """A published version's rows differ from what was published."""
 
 
-def plan_checksum(con: duckdb.DuckDBPyConnection, version: int) -> tuple[int, str]:
+def plan_checksum(con: Backend, version: int) -> tuple[int, str]:
     """Row count and SHA-256 of a published version's rows, in key order."""
     rows = con.execute("SELECT sku, dc, month, qty FROM published_plan WHERE version = ? ORDER BY sku, dc, month",
                        [version]).fetchall()
@@ -36,7 +34,7 @@ def plan_checksum(con: duckdb.DuckDBPyConnection, version: int) -> tuple[int, st
     return len(rows), digest.hexdigest()
 
 
-def record_checksum(con: duckdb.DuckDBPyConnection, version: int) -> None:
+def record_checksum(con: Backend, version: int) -> None:
     """Keep the checksum of a version as it stands now, at its publication."""
     con.execute("INSERT INTO plan_checksums VALUES (?, ?, ?)", [version, *plan_checksum(con, version)])
 
@@ -50,6 +48,7 @@ class PlanVersions(Connection):
         A cycle publishes once: asked again (after a resume), it returns the version it has.
         """
         with transaction(self.con):
+            self.con.serialise("plan_versions")
             found = self.con.execute("SELECT version FROM plan_versions WHERE cycle_id = ?", [cycle_id]).fetchone()
             if found:
                 return found[0]

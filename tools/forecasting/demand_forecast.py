@@ -8,7 +8,7 @@ backtest RMSE, and short series keep the candidate with the lowest error.
 The 80 % and 95 % bands are calibrated on the same out-of-sample errors of all series
 of a regime (`intervals`), and the backtest reports their empirical coverage. Demand cannot be
 negative, so forecasts and bands are clipped at zero.
-Series run in parallel on local cores.
+Series run in parallel on local cores, or on a dask.distributed cluster (`dask_runner`).
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class ForecastInput(BaseModel):
     history: list[DemandPoint] = Field(min_length=1)
     horizon: Annotated[int, Field(ge=1, le=36, description="months ahead")] = 18
     season_length: Annotated[int, Field(ge=1, le=12)] = 12
+    dask_scheduler: str | None = Field(
+        None, description="run the series on dask.distributed: 'local' (a LocalCluster) or a scheduler address; "
+                          "None runs them on the local cores (SOP_DASK_SCHEDULER)")
 
     @field_validator("history")
     @classmethod
@@ -135,12 +138,25 @@ def _forecast_chunk(args: tuple[list[np.ndarray], int, int]) -> list[SeriesForec
     return [forecast_series(y, horizon, season_length) for y in series]
 
 
+def _chunks(
+    series: list[np.ndarray], size: int, horizon: int, season_length: int,
+) -> list[tuple[list[np.ndarray], int, int]]:
+    return [(series[i : i + size], horizon, season_length) for i in range(0, len(series), size)]
+
+
 def _forecast_all(
-    series: list[np.ndarray], horizon: int, season_length: int, n_jobs: int, progress: Callable[[int], None] | None
+    series: list[np.ndarray], horizon: int, season_length: int, n_jobs: int, progress: Callable[[int], None] | None,
+    dask_scheduler: str | None = None,
 ) -> list[SeriesForecast]:
-    """Every series through `forecast_series`, in chunks on `n_jobs` processes (in-process if 1)."""
-    size = max(1, min(CHUNK, -(-len(series) // (4 * n_jobs))))
-    chunks = [(series[i : i + size], horizon, season_length) for i in range(0, len(series), size)]
+    """Every series through `forecast_series`, in chunks on `n_jobs` processes (in-process if 1),
+    or on the Dask cluster `dask_scheduler` names."""
+    if dask_scheduler:
+        from sop.tools.forecasting.dask_runner import dask_chunk_size, dask_client, run_chunks, worker_threads
+
+        with dask_client(dask_scheduler) as client:
+            size = dask_chunk_size(len(series), worker_threads(client))
+            return run_chunks(client, _forecast_chunk, _chunks(series, size, horizon, season_length), progress)
+    chunks = _chunks(series, max(1, min(CHUNK, -(-len(series) // (4 * n_jobs)))), horizon, season_length)
     if n_jobs == 1 or len(series) < SERIAL_BELOW:
         return _collect(map(_forecast_chunk, chunks), progress)
     with ProcessPoolExecutor(max_workers=n_jobs) as pool:
@@ -179,6 +195,7 @@ def forecast_frame(
     season_length: int = 12,
     n_jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    dask_scheduler: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Forecast a long frame (`unique_id`, `ds` as YYYY-MM, `y` units per month) `horizon` months ahead.
 
@@ -186,7 +203,7 @@ def forecast_frame(
     by series. Series run on `n_jobs` processes (default: every core); `progress` is called with
     the number of series finished after each chunk.
     """
-    forecast, backtest, _ = forecast_frames(history, horizon, season_length, n_jobs, progress)
+    forecast, backtest, _ = forecast_frames(history, horizon, season_length, n_jobs, progress, dask_scheduler)
     return forecast, backtest
 
 
@@ -196,10 +213,11 @@ def forecast_frames(
     season_length: int = 12,
     n_jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    dask_scheduler: str | None = None,
 ) -> Forecasts:
     """`forecast_frame`, and each series' honest backtest residuals by month (for reconciliation)."""
     ids, series, last = _series_arrays(history[["unique_id", "ds", "y"]])
-    results = _forecast_all(series, horizon, season_length, n_jobs or os.cpu_count() or 1, progress)
+    results = _forecast_all(series, horizon, season_length, n_jobs or os.cpu_count() or 1, progress, dask_scheduler)
     k = _multipliers(results)
     forecast = pd.DataFrame({
         "unique_id": np.repeat(ids, horizon),
@@ -266,7 +284,8 @@ def forecast_demand(inp: ForecastInput, progress: Callable[[int, int], None] | N
     how many series are done after each chunk."""
     history = pd.DataFrame([p.model_dump() for p in inp.history])
     count = _series_counter(history["unique_id"].nunique(), progress) if progress else None
-    forecast, backtest, residuals = forecast_frames(history, inp.horizon, inp.season_length, progress=count)
+    forecast, backtest, residuals = forecast_frames(history, inp.horizon, inp.season_length, progress=count,
+                                                    dask_scheduler=inp.dask_scheduler)
     return ForecastOutput(
         forecast=[ForecastRow(**r) for r in forecast.to_dict("records")],
         backtest=[BacktestRow(**r) for r in backtest.to_dict("records")],

@@ -1,0 +1,81 @@
+"""The per-series forecast on a dask.distributed cluster: the same chunks of series, the same
+`forecast_series` on each, handed to Dask's workers instead of local processes.
+
+`scheduler` is `local` (a LocalCluster of one single-threaded worker process per core of this
+machine, started for the run and closed after it) or the address of a running scheduler
+(`tcp://HOST:8786`), whose workers must have the same `sop` installed. Series are independent,
+so the results do not depend on how they are chunked or where a chunk runs: they equal the local
+run's exactly. A task carries a chunk of `DASK_CHUNK_MIN` to `DASK_CHUNK_MAX` series, so its
+hand-off (pickling the arrays, scheduling) stays small beside the fitting; the chunks come back
+in the order they finish, each reported to `progress`, and are put back in series order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+DASK_CHUNK_MIN = 100  # series per task at least: a task costs milliseconds to schedule and ship
+DASK_CHUNK_MAX = 1000  # and at most, so every worker gets several tasks and progress moves
+LOCAL = "local"
+CONNECT_TIMEOUT_S = 10  # how long a scheduler address may take to answer
+
+Chunk = TypeVar("Chunk")
+Result = TypeVar("Result")
+
+
+class DaskUnavailable(RuntimeError):
+    """The scheduler named cannot be reached; the message names it and what to check."""
+
+
+def dask_chunk_size(series: int, threads: int) -> int:
+    """Series per task: about four tasks per worker thread, within the bounds above."""
+    return max(DASK_CHUNK_MIN, min(DASK_CHUNK_MAX, -(-series // (4 * max(threads, 1)))))
+
+
+@contextmanager
+def dask_client(scheduler: str) -> Iterator[Client]:
+    """A client of the named scheduler, or of a LocalCluster started for the run."""
+    from distributed import Client, LocalCluster
+
+    if scheduler == LOCAL:
+        with LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, Client(cluster) as client:
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
+    except (OSError, TimeoutError) as exc:
+        raise DaskUnavailable(f"cannot reach the Dask scheduler at {scheduler} ({exc}); check SOP_DASK_SCHEDULER "
+                              "or --dask, and that the scheduler and its workers are running") from exc
+    with client:
+        yield client
+
+
+def worker_threads(client: Client) -> int:
+    """How many tasks the cluster runs at once."""
+    return sum(client.nthreads().values())
+
+
+def run_chunks(
+    client: Client, task: Callable[[Chunk], list[Result]], chunks: Sequence[Chunk],
+    progress: Callable[[int], None] | None = None,
+) -> list[Result]:
+    """`task` over every chunk on the cluster; the results concatenated in chunk order, and
+    `progress` told how many results each chunk brought as it finishes."""
+    from distributed import as_completed
+
+    futures = client.map(task, chunks, pure=False)
+    position = {future.key: i for i, future in enumerate(futures)}
+    done: list[list[Result] | None] = [None] * len(futures)
+    for future in as_completed(futures):
+        result = future.result()
+        done[position[future.key]] = result
+        if progress:
+            progress(len(result))
+    return [r for chunk in done if chunk is not None for r in chunk]
