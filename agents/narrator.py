@@ -1,7 +1,7 @@
 """Grounding, and the agents' cycle narratives written by a model or from their templates.
 
-Grounding: every number in a model's text must be a spelling of a number that a tool returned
-(rounded as a person would write it, as a percentage, in thousands or millions). Months and
+Grounding: every number in a model's text must be a number that a tool returned, as a person
+would write it: rounded to any precision, as a percentage, in thousands or millions. Months and
 codes (2027-05, WID-001, EV-13) count when a tool returned them too. The checker finds the
 numbers that are not, so a narrative can be rejected and a chat reply can mark them.
 
@@ -12,6 +12,7 @@ cycle never fails because the model did.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import time
@@ -36,19 +37,24 @@ def load_prompt(name: str, suffix: str = ".md") -> str:
     return (PROMPTS / f"{name}{suffix}").read_text(encoding="utf-8")
 
 
-def _spellings(value: float) -> set[str]:
-    """The ways a person may write a figure: as is, rounded, as a percentage, in thousands or
-    millions, with or without its sign."""
-    forms: set[str] = set()
-    for v in {value, abs(value)}:
-        forms |= {str(v), f"{v:g}", f"{v:.0f}", f"{v:.1f}", f"{v:.2f}", f"{v:,.0f}", f"{v:,.1f}"}
-        if abs(v) <= 10:
-            forms |= {f"{v * 100:.0f}", f"{v * 100:.1f}"}
-        if abs(v) >= 1e6:
-            forms |= {f"{v / 1e6:.1f}", f"{v / 1e6:.2f}"}
-        if abs(v) >= 1e3:
-            forms |= {f"{v / 1e3:.0f}", f"{v / 1e3:.1f}"}
-    return {f.replace(",", "") for f in forms}
+def _written_forms(figures: Iterable[float]) -> list[float]:
+    """Every figure as a person may write it, sorted: unsigned, as is, as a percentage (a
+    fraction up to 10), in thousands or in millions."""
+    forms = []
+    for value in figures:
+        v = abs(value)
+        forms += [v, *([v * 100] if v <= 10 else []), *([v / 1e3] if v >= 1e3 else []),
+                  *([v / 1e6] if v >= 1e6 else [])]
+    return sorted(forms)
+
+
+def _is_rounding(token: str, forms: list[float]) -> bool:
+    """Whether `token` is one of `forms` rounded to the token's own decimals (at any precision:
+    0.6096654 may be written 0.61, 0.6097 or 60.97 %)."""
+    target = abs(float(token))
+    half = 0.5 * 10.0 ** -len(token.partition(".")[2]) + 1e-9 * max(1.0, target)
+    i = bisect.bisect_left(forms, target - half)
+    return i < len(forms) and forms[i] <= target + half
 
 
 def numbers_in(text: str) -> list[float]:
@@ -67,14 +73,14 @@ def _strays(text: str, figures: dict[str, float], labels: Iterable[str]) -> Iter
     masked = text
     for label in sorted({label for label in labels if any(c.isdigit() for c in label)}, key=len, reverse=True):
         masked = masked.replace(label, " " * len(label))
-    allowed = set().union(*(_spellings(v) for v in figures.values())) if figures else set()
+    forms = _written_forms(figures.values())
     months = list(_MONTH.finditer(masked))
     for m in months:
         yield m.start(), m.end(), m.group()
         masked = masked[:m.start()] + " " * len(m.group()) + masked[m.end():]
     for m in _NUMBER.finditer(masked):
         token = m.group().replace(",", "")
-        if token not in allowed and not _innocent(token):
+        if not _innocent(token) and not _is_rounding(token, forms):
             yield m.start(), m.end(), m.group()
 
 

@@ -254,6 +254,14 @@ def test_grounding_accepts_spellings_of_tool_figures_and_returned_codes():
         "About 5,000[?] units, 1,234 of them firm.", ["5,000"])
 
 
+@pytest.mark.parametrize(("written", "grounded"), [
+    ("60.97 %", True), ("0.6097", True), ("61 %", True), ("0.61", True), ("60.966540 %", True),
+    ("60.98 %", False), ("0.6098", False), ("60 %", False), ("0.62", False)])
+def test_a_fraction_is_grounded_at_any_rounding_and_as_a_percentage(written, grounded):
+    # 0.6096654: 60.97 % and 0.6097 are roundings of it; 60.98 % and 0.62 are not
+    assert (ungrounded_numbers(f"A share of {written}.", {"share": 0.6096654}) == []) is grounded
+
+
 # --- narratives -------------------------------------------------------------------------------
 
 FIGURES = {"series": 4.0, "horizon_units": 12_345.0, "next_quarter_units": 2_000.0, "backtest_wape": 0.21,
