@@ -6,7 +6,7 @@ SOP    := $(VENV)/bin/sop
 STAMP  := $(VENV)/.installed-stamp
 DEMO   := out/demo
 
-.PHONY: demo test lint wheel-check lock bench clean package-check
+.PHONY: demo test lint wheel-check lock bench clean package-check serve
 
 # Dependencies at the tested versions of requirements.lock, then the project itself, editable.
 $(STAMP): pyproject.toml requirements.lock
@@ -34,7 +34,11 @@ demo: $(STAMP)
 
 # tests/postgres.sh starts a throwaway PostgreSQL server (installing Debian's postgresql when it
 # can) for the PostgreSQL checkpointing test; without one, that test skips and says why.
+# The browser tests (tests/test_web.py) drive Debian's chromium, installed here when it is missing
+# and apt-get may; where it cannot be, they skip and say so.
 test: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium) \
+	  || echo "chromium could not be installed: the browser tests will skip"
 	sh tests/postgres.sh $(PY) -m pytest
 
 # The executive package as a person sees it: headless Chromium renders the demo's page, the
@@ -44,6 +48,12 @@ package-check: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 	test -f $(DEMO)/2026-11/executive-package.html || $(MAKE) demo
 	$(PY) tests/pagecheck.py $(DEMO)/2026-11 --png $(DEMO)/2026-11/executive-package.png
+
+# The web workspace over SOP_DB (default sop.duckdb; e.g. SOP_DB=out/demo/sop.duckdb make serve).
+PORT ?= 8000
+serve: $(STAMP)
+	@echo "The S&OP workspace: http://127.0.0.1:$(PORT)/ (demo sign-ins in the README, e.g. dana / dana-sop)"
+	$(SOP) serve --port $(PORT)
 
 # ruff (style, imports, likely bugs) and mypy (types) over the package, the tests and the benchmarks.
 lint: $(STAMP)

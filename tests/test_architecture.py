@@ -20,7 +20,8 @@ MAY_IMPORT = {
     "report": {"tools", "store"},
     "graph": {"tools", "store", "agents", "report", "data"},
     "chat": {"tools", "store", "agents", "report", "graph"},
-    "cli": {"tools", "store", "agents", "report", "graph", "chat", "data"},
+    "cli": {"tools", "store", "agents", "report", "graph", "chat", "data", "web"},  # web: `sop serve` only
+    "web": {"tools", "store", "agents", "report", "graph", "chat"},
 }
 # SQL as this project writes it: keywords in capitals (prose like "select ... from" is not SQL).
 SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|CREATE\s+TABLE|ALTER\s+TABLE)\b",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from sop.cli import actions, chat, cycle, data, decisions, forecast, override, plan, report, tools
+from sop.cli import actions, chat, cycle, data, decisions, forecast, override, plan, report, serve, tools
 
 app = typer.Typer(help="Run the monthly S&OP cycle: data, cycle, tools and reports.", no_args_is_help=True)
 app.add_typer(data.app, name="data")
@@ -25,6 +25,7 @@ app.command("forecast")(forecast.forecast)
 app.command("report")(report.report)
 app.command("chat")(chat.chat)
 app.command("ask")(chat.ask)
+app.command("serve")(serve.serve)
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

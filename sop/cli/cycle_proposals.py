@@ -4,18 +4,11 @@ effect and confidence, and who accepted each (`sop cycle approve ... --accept ID
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import typer
 
+from sop.chat.standing import proposal_rows
 from sop.cli.common import announce, console, fail, open_store
-
-
-def rows(proposals: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One table row per proposal, for the terminal (the gate's view and this command)."""
-    return [{"id": p["id"], "agent": p["agent"], "gate": p["gate"], "proposal": p["title"],
-             "effect": json.dumps(p["effect"]), "confidence": p["confidence"],
-             "evidence": " | ".join(p["evidence"]), "accepted by": p.get("accepted_by") or ""} for p in proposals]
 
 
 def proposals(ctx: typer.Context, gate: str | None, period: str | None, as_json: bool) -> None:
@@ -36,4 +29,5 @@ def proposals(ctx: typer.Context, gate: str | None, period: str | None, as_json:
     elif not found:
         console.print(f"No agent proposals in the {the_period} cycle" + (f" at the {gate} gate." if gate else "."))
     else:
-        console.print(records_table(f"{the_period}: the agents' proposals", rows(found), {"confidence": "percent"}))
+        console.print(records_table(f"{the_period}: the agents' proposals", proposal_rows(found),
+                                    {"confidence": "percent"}))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from sop.chat.standing import running_status, status_line
 from sop.cli.common import EXIT_BUSY, announce, console, fail, hold, open_store, period_option, settings
 from sop.store.busy import StoreBusy, read_statuses
 
@@ -90,27 +91,11 @@ def status(ctx: typer.Context, period: str | None = PeriodOpt,
     _print(shown, as_json, usage)
 
 
-def way_on(state: str, period: str) -> str:
-    """What to type next for a cycle that failed or stopped running; empty for any other state."""
-    if state == "failed":
-        return f"once that is fixed, 'sop cycle resume --period {period}' carries it on"
-    if state == "running":
-        return f"if no process is running it any more, continue it with 'sop cycle resume --period {period}'"
-    return ""
-
-
 def _print(shown: dict[str, Any], as_json: bool, usage: str | None) -> None:
     if as_json:
         console.print_json(json.dumps(shown))
         return
-    gate = f" at the {shown['gate']} gate" if shown.get("gate") else ""
-    busy = shown.get("busy")
-    held = (f" (`{busy['command']}` by PID {busy['pid']} since {busy['since'][11:19]}; it holds the store until it "
-            "ends)" if busy else "")
-    why = f": {shown['error']}" if shown.get("error") else ""
-    next_step = "" if busy else way_on(shown["state"], shown["period"])
-    console.print(f"{shown['period']}: {shown['state']}{gate}{held}{why}" + (f"; {next_step}" if next_step else ""),
-                  highlight=False)
+    console.print(status_line(shown), highlight=False)
     if usage:
         console.print(usage, highlight=False)
 
@@ -121,8 +106,7 @@ def _busy(exc: StoreBusy, period: str | None, as_json: bool, recorded: dict[str,
     holder = exc.holder
     if holder is not None and holder.period and holder.command.startswith("sop cycle") \
             and period in (None, holder.period):
-        shown = {"period": holder.period, "state": "running", "gate": None, "error": None, "published_version": None,
-                 "package_dir": None, "busy": {"command": holder.command, "pid": holder.pid, "since": holder.since}}
+        shown = running_status(holder)
     elif period is not None and period in recorded:
         shown = recorded[period]
     else:

@@ -10,11 +10,10 @@ from pathlib import Path
 import typer
 
 from sop.agents.models import UsageMeter, chat_model
+from sop.chat.standing import proposal_rows, way_on
 from sop.chat.tables import FitTable, records_table
-from sop.cli import cycle_proposals
 from sop.cli.common import announce, console, fail, open_store, settings
 from sop.cli.cycle_progress import StepProgress
-from sop.cli.cycle_status import way_on
 from sop.graph.checkpoint import CheckpointUnavailable
 from sop.graph.context import CycleContext, record_usage
 from sop.graph.decisions import Decision, InvalidDecisions, load_decisions
@@ -131,7 +130,7 @@ def _show(outcome: Outcome, context: CycleContext) -> None:
             console.print(f"  [dim](from the template: {report['note']})[/]", highlight=False)
     if payload.get("proposals"):
         console.print(records_table("The agents' proposals (accept with --accept ID,ID)",
-                                    cycle_proposals.rows(payload["proposals"]), {"confidence": "percent"}))
+                                    proposal_rows(payload["proposals"]), {"confidence": "percent"}))
     for failure in payload.get("policy_failures", []):
         console.print(f"[yellow]policy:[/] {failure}")
     decisions = " [--decisions FILE]" if outcome.gate == "executive" else ""

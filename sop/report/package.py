@@ -51,7 +51,7 @@ def _on_months(series: pd.Series, months: list[str]) -> list[float | None]:
     return [float(series[m]) if m in series.index else None for m in months]
 
 
-def _fan_charts(store: Store, cycle_id: str, period: str) -> str:
+def fan_charts(store: Store, cycle_id: str, period: str) -> str:
     """Per family, the last 24 months of ordered units and the forecast with its 80 % and 95 % bands."""
     history = views.family_demand_history(store, add_months(period, -24), period)
     fc = views.family_forecast_bands(store, cycle_id)
@@ -150,7 +150,7 @@ def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Pa
 <h2>Agenda</h2>{sections.agenda()}
 <h2>Summary from the agents</h2><div class="card">{narratives or '<p>No narratives yet.</p>'}</div>
 {sections.heading("performance")}{sections.performance(store, cycle_id)}
-{sections.heading("forecast")}{_fan_charts(store, cycle_id, period)}
+{sections.heading("forecast")}{fan_charts(store, cycle_id, period)}
 {sections.heading("capacity")}{sections.capacity_by_family(store, cycle_id)}
 {sections.heading("inventory")}<div class="grid">{sections.inventory_against_target(store, cycle_id)}</div>
 <h3>Demand, supply, plant hours and inventory, all families (base scenario)</h3>{_supply(store, cycle_id)}
