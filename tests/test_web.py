@@ -161,12 +161,17 @@ def test_sam_finds_no_approve_button_and_a_forged_post_is_refused(signed_in, ser
     assert "refused" in log and "sam" in log  # logged in the decision log, as the CLI does
 
 
+def say(page, line: str, answers: int) -> None:
+    """Type `line` into the chat and wait for the page's `answers`-th answer."""
+    page.fill("#line-input", line)
+    page.click("#send")
+    page.wait_for_selector(f"#transcript[data-answered='{answers}']", timeout=60_000)
+
+
 def test_a_planners_chat_proposal_is_stored_with_a_button(signed_in):
     page = signed_in("sam")
     page.goto("/chat")
-    page.fill("#line-input", "raise widgets 8 % in March and April for the spring promotion")
-    page.click("#send")
-    page.wait_for_selector("#transcript[data-answered='1']", timeout=60_000)
+    say(page, "raise widgets 8 % in March and April for the spring promotion", 1)
     proposal = page.locator("#transcript .part.proposal")
     assert proposal.count() == 1 and "propose-override" in page.text_content("#transcript")
     with page.expect_navigation():
@@ -284,13 +289,9 @@ def test_erin_approves_with_a_capacity_decision_and_the_plan_version_appears(sig
 def test_the_chat_answers_gaps_and_a_question(signed_in):
     page = signed_in("sam")
     page.goto("/chat")
-    page.fill("#line-input", "/gaps")
-    page.click("#send")
-    page.wait_for_selector("#transcript[data-answered='1']", timeout=60_000)
+    say(page, "/gaps", 1)
     assert "gaps, cycle 2026-11, base scenario" in page.text_content("#transcript")
-    page.fill("#line-input", "What is the demand forecast for lighting?")
-    page.click("#send")
-    page.wait_for_selector("#transcript[data-answered='2']", timeout=60_000)
+    say(page, "What is the demand forecast for lighting?", 2)
     assert page.locator("#transcript .part.tool").count() >= 1
     assert "demand-forecaster" in page.text_content("#transcript")
     shot(page, "chat", full=False)
