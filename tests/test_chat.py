@@ -123,7 +123,8 @@ def test_an_override_proposal_confirmed_in_chat_shows_in_the_consensus_layers(ap
         chat = ChatSession(store, cfg, author="dana")
         shown = "\n".join(r.plain for r in chat.reply(
             "Widgets need 8 % more in March and April for the spring promotion") if hasattr(r, "plain"))
-        assert chat.pending == {"period": CYCLE, **proposal, "change_pct": 8.0, "set_qty": None}
+        assert chat.pending is not None and chat.pending["beyond_bound"] is None
+        assert chat.pending["proposal"] == {"period": CYCLE, **proposal, "change_pct": 8.0, "set_qty": None}
         assert store.table("overrides").empty
         assert f"Raising widgets adds {added:,.0f} units." in shown
         assert "Store this override in the 2026-11 consensus as dana? (y/n)" in shown
@@ -167,6 +168,20 @@ def test_a_proposal_is_stored_only_when_the_planner_confirms(waiting_company):
     assert dropped[0].plain == "(The override proposal was not stored.)"
     assert "Who is confirming?" in who[0].plain and "by sam" in stored[0].plain
     assert overrides == [{"level": "family", "key": "widgets", "change_pct": 8.0, "author": "sam"}]
+
+
+def test_a_proposal_beyond_the_bound_is_flagged_and_stored_only_on_a_second_yes(waiting_company):
+    with Store(waiting_company / "sop.duckdb") as store:
+        chat = ChatSession(store, settings(waiting_company), author="dana")
+        shown = "\n".join(r.plain for r in chat.reply(SPRING.replace("8 %", "80 %")) if hasattr(r, "plain"))
+        first = chat.reply("y")
+        assert store.table("overrides").empty  # one yes is not enough beyond the bound
+        stored = chat.reply("y")
+        overrides = store.query("SELECT key, change_pct, author FROM overrides").to_dict("records")
+    assert "Beyond the bound: the override changes family widgets 2027-0" in shown and "beyond the ±50 % bound" in shown
+    assert first[0].plain.startswith("Are you sure? The override changes family widgets 2027-0")
+    assert "Override 1 stored in the 2026-11 consensus by dana" in stored[0].plain
+    assert overrides == [{"key": "widgets", "change_pct": 80.0, "author": "dana"}]
 
 
 def test_sop_ask_prints_the_proposal_and_the_override_command_that_stores_it(waiting_company):

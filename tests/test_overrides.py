@@ -97,12 +97,16 @@ def test_a_bad_override_already_stored_blocks_the_approval_in_one_line(waiting_c
 def test_the_chat_proposes_only_what_sop_override_add_accepts(waiting_company):
     with Store(waiting_company / "sop.duckdb") as store:
         ctx = QueryContext.current(store, settings(waiting_company))
-        for pct, words in ((-200.0, "negative"), (-80.0, "--force")):
-            with pytest.raises(QueryError, match=words):
-                propose_override(ctx, OverrideProposal(level="family", key="widgets", month_from="2027-03",
-                                                       change_pct=pct, reason="the retailer destocks"))
-        assert propose_override(ctx, OverrideProposal(level="family", key="widgets", month_from="2027-03",
-                                                      change_pct=-20.0, reason="destocking")).effect.delta_units < 0
+        with pytest.raises(QueryError, match="negative"):
+            propose_override(ctx, OverrideProposal(level="family", key="widgets", month_from="2027-03",
+                                                   change_pct=-200.0, reason="the retailer destocks"))
+        # beyond the ±50 % bound: proposed, and flagged for the second confirmation --force stands for
+        beyond = propose_override(ctx, OverrideProposal(level="family", key="widgets", month_from="2027-03",
+                                                        change_pct=-80.0, reason="the retailer destocks"))
+        assert beyond.beyond_bound is not None and "by -80 %, beyond the ±50 % bound" in beyond.beyond_bound
+        within = propose_override(ctx, OverrideProposal(level="family", key="widgets", month_from="2027-03",
+                                                        change_pct=-20.0, reason="destocking"))
+        assert within.effect.delta_units < 0 and within.beyond_bound is None
 
 
 def test_an_empty_question_is_a_usage_error(waiting_company):

@@ -180,6 +180,21 @@ def test_a_planners_chat_proposal_is_stored_with_a_button(signed_in):
     assert "spring promotion" in page.text_content("#override-list")
 
 
+def test_a_chat_proposal_beyond_the_bound_needs_a_second_click(signed_in):
+    page = signed_in("sam")
+    page.goto("/chat")
+    say(page, "raise outdoor 80 % in March and April for the garden fair", 1)
+    proposal = page.locator("#transcript .part.proposal")
+    assert "Beyond the bound: the override changes family outdoor" in proposal.text_content()
+    proposal.locator("button").click()  # the first click only asks again
+    assert proposal.locator("button").text_content() == "Yes, store it beyond ±50 %"
+    assert "garden fair" not in page.request.get("/consensus").text()
+    with page.expect_navigation():
+        proposal.locator("button").click()
+    assert re.search(r"Override \d+ added to the 2026-11 consensus by sam", page.text_content("#message"))
+    assert "garden fair" in page.text_content("#override-list")
+
+
 def test_dana_adds_an_override_sees_its_effect_and_approves_while_a_second_approval_is_told(signed_in, server):
     page = signed_in("dana")
     shot(page, "cycle", full=False)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from sop.agents.queries.core import QueryContext, QueryError, records
 from sop.store import Store, company
 from sop.store.forecasts import consensus_proposal
-from sop.store.override_effects import check_effect, override_effects
+from sop.store.override_effects import beyond_bound, check_effect, override_effects
 from sop.store.override_rules import LEVELS, Override, OverrideError, check_change, check_node, check_waiting
 from sop.store.plan_reads import full_plant_months, latest_base_plan_cycle, unmet_spots
 from sop.tools.forecasting.consensus import apply_overrides, in_scope
@@ -82,6 +82,8 @@ class ProposedOverride(BaseModel):
     proposal: Proposal
     effect: Effect
     headline: ProposalHeadline
+    beyond_bound: str | None = Field(None, description="set when the override moves a node-month beyond "
+                                                       "±SOP_OVERRIDE_MAX_PCT: storing it needs a second confirmation")
 
 
 def _short(store: Store, rows: pd.DataFrame) -> tuple[pd.Series, str | None]:
@@ -132,20 +134,23 @@ def override_effect(store: Store, o: Proposal) -> Effect:
                   delta_units=float(rows["delta"].sum()), delta_revenue=float(rows["revenue"].sum()))
 
 
-def _checked(ctx: QueryContext, q: OverrideProposal) -> Proposal:
-    """The proposal through the rules of `sop override add`, the gate read from the cycle's record."""
+def _checked(ctx: QueryContext, q: OverrideProposal) -> tuple[Proposal, str | None]:
+    """The proposal through the rules of `sop override add`, the gate read from the cycle's record,
+    and how it goes beyond the bound (None within it): flagged for a second confirmation, not refused."""
     period = ctx.period or "next"
     o = check_change(Override(**q.model_dump(), period=period))
     record = ctx.record
     check_waiting(period, record.state if record else "not started", record.gate if record else None)
     checked = check_node(ctx.store, o, ctx.horizon)
-    check_effect(override_effects(ctx.store, period, checked)[-1], ctx.settings.override_max_pct, force=False)
-    return Proposal(**{k: v for k, v in asdict(checked).items() if k not in ("author", "force")})
+    effect = override_effects(ctx.store, period, checked)[-1]
+    check_effect(effect, ctx.settings.override_max_pct, force=True)
+    proposal = Proposal(**{k: v for k, v in asdict(checked).items() if k not in ("author", "force")})
+    return proposal, beyond_bound(effect, ctx.settings.override_max_pct)
 
 
 def propose_override(ctx: QueryContext, q: OverrideProposal) -> ProposedOverride:
     try:
-        p = _checked(ctx, q)
+        p, beyond = _checked(ctx, q)
     except OverrideError as exc:
         raise QueryError(str(exc)) from exc
     effect = override_effect(ctx.store, p)
@@ -154,4 +159,5 @@ def propose_override(ctx: QueryContext, q: OverrideProposal) -> ProposedOverride
     return ProposedOverride(proposal=p, effect=effect, headline=ProposalHeadline(
         level=p.level, key=p.key, months=months, change_text=change_text, reason=p.reason,
         units_before=effect.units_before, units_after=effect.units_after, delta_units=effect.delta_units,
-        delta_revenue=effect.delta_revenue, gap_text=_gap_text(effect.plan_cycle, effect.gap_units, effect.gap_months)))
+        delta_revenue=effect.delta_revenue, gap_text=_gap_text(effect.plan_cycle, effect.gap_units, effect.gap_months)),
+        beyond_bound=beyond)

@@ -36,13 +36,16 @@ PROPOSAL_TOOL = "propose-override"
 _CONFIRM = re.compile(r"^\s*(y|yes|n|no)\b\s*(\S+)?\s*$", re.IGNORECASE)
 
 
-def override_command(proposal: dict[str, Any]) -> str:
-    """The `sop override add` line that stores the same override, for scripts."""
+def override_command(pending: dict[str, Any]) -> str:
+    """The `sop override add` line that stores the same override (propose-override's result),
+    for scripts; with --force when it goes beyond the bound."""
+    proposal = pending["proposal"]
     change = (f"--change-pct {proposal['change_pct']:g}" if proposal["change_pct"] is not None
               else f"--set {proposal['set_qty']:g}")
     return (f"sop override add --period {proposal['period']} --level {proposal['level']} --key "
             f"{shlex.quote(proposal['key'])} --from {proposal['month_from']} --to {proposal['month_to']} {change} "
-            f"--as NAME --reason {shlex.quote(proposal['reason'])}")
+            f"--as NAME --reason {shlex.quote(proposal['reason'])}"
+            + (" --force" if pending.get("beyond_bound") else ""))
 
 
 class ChatSession:
@@ -58,7 +61,8 @@ class ChatSession:
         self.totals = {"calls": 0, "failed_calls": 0, "input_tokens": 0, "output_tokens": 0}
         self.runtime = AgentRuntime(QUERIES, self.ctx, chat_model(settings, callbacks=[self.meter]), offline_model(),
                                     self.log, retry=RetryPolicy.from_settings(settings), limits=limits, sleep=sleep)
-        self.pending: dict[str, Any] | None = None
+        self.pending: dict[str, Any] | None = None  # the last proposal (propose-override's result)
+        self.confirmed_once = False  # a proposal beyond the bound is confirmed twice
 
     @property
     def mode(self) -> str:
@@ -80,7 +84,8 @@ class ChatSession:
             self.store.add_model_usage("chat", self.session_id, self.ctx.cycle_id, counts)
             self.totals = {k: self.totals[k] + counts[k] for k in counts}
         proposals = result.results(PROPOSAL_TOOL)
-        self.pending = proposals[-1]["proposal"] if proposals else None
+        self.pending = proposals[-1] if proposals else None
+        self.confirmed_once = False
         return result
 
     def reply(self, line: str) -> list[RenderableType]:
@@ -100,17 +105,22 @@ class ChatSession:
             self.log.error("turn_failed", reason=exc.reason)
             return [*shown, Text(f"No answer: {exc.reason}. The slash commands still work; try /help.", style="red")]
 
-    def _confirm(self, proposal: dict[str, Any], yes: bool, who: str | None) -> list[RenderableType]:
-        author = who or self.author
+    def _confirm(self, pending: dict[str, Any], yes: bool, who: str | None) -> list[RenderableType]:
+        author, proposal, beyond = who or self.author, pending["proposal"], pending.get("beyond_bound")
         if not yes:
             self.pending = None
             self.log.info("override_declined", proposal=proposal)
             return [Text("Not stored.")]
         if author is None:
             return [Text("Who is confirming? Type 'y NAME' with your name from the team file, or 'n'.")]
+        if beyond and not self.confirmed_once:
+            self.confirmed_once = True
+            return [Text(f"Are you sure? {beyond[0].upper()}{beyond[1:]}. Type 'y NAME' once more to store it anyway, "
+                         "or 'n'.", style="yellow")]
         self.pending = None
         try:
-            override_id, o = add_override(self.store, self.settings, Override(**proposal, author=author))
+            override_id, o = add_override(self.store, self.settings,
+                                          Override(**proposal, author=author, force=bool(beyond)))
         except OverrideError as exc:
             return [Text(f"Not stored: {exc}", style="red")]
         self.log.info("override_confirmed", override_id=override_id, author=author)
@@ -153,6 +163,9 @@ def render(result: TurnResult, author: str | None, confirm: bool = True) -> list
             caption=(f"short months: unmet demand or plant hours exhausted in the base plan of cycle "
                      f"{effect['plan_cycle']}" if effect["plan_cycle"] else "no supply plan yet to compare against")))
         who = f" as {author}" if author else " (type 'y NAME')"
+        if proposals[-1].get("beyond_bound"):
+            shown.append(Text(f"Beyond the bound: {proposals[-1]['beyond_bound']}; storing it needs a second "
+                              "confirmation.", style="yellow"))
         if confirm:
             shown.append(Text(f"Store this override in the {p['period']} consensus{who}? (y/n)", style="bold"))
     return shown

@@ -156,13 +156,14 @@ def _ask_agents(store: Store, cfg: Settings, text: str, as_json: bool) -> None:
         raise fail(str(exc), code=2) from exc
     finally:
         usage = session.close()
-    proposal = session.pending
+    pending = session.pending
     if as_json:
-        typer.echo(json.dumps({**turn.model_dump(mode="json"), "proposal": proposal, "usage": usage,
-                               "store_with": override_command(proposal) if proposal else None}, indent=2, default=str))
+        typer.echo(json.dumps({**turn.model_dump(mode="json"), "proposal": pending and pending["proposal"],
+                               "beyond_bound": pending and pending["beyond_bound"], "usage": usage,
+                               "store_with": override_command(pending) if pending else None}, indent=2, default=str))
         return
     for renderable in render(turn, author=None, confirm=False):
         console.print(renderable)
-    if proposal:
-        console.print(f"Not stored: confirm it in 'sop chat', or store it with\n  {override_command(proposal)}",
+    if pending:
+        console.print(f"Not stored: confirm it in 'sop chat', or store it with\n  {override_command(pending)}",
                       highlight=False)

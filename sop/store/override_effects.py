@@ -91,18 +91,26 @@ def _units(units: float) -> str:
     return f"{units:,.0f} units"
 
 
+def beyond_bound(effect: OverrideEffect, max_pct: float) -> str | None:
+    """How the override moves a node-month by more than `max_pct` percent (SOP_OVERRIDE_MAX_PCT),
+    or None when it stays within."""
+    if abs(effect.largest_change_pct) <= max_pct:
+        return None
+    where = f"{effect.node} {effect.largest_change_month}"
+    change = (f"raises {where} from zero" if math.isinf(effect.largest_change_pct)
+              else f"changes {where} by {effect.largest_change_pct:+.0f} %")
+    return f"the override {change}, beyond the ±{max_pct:g} % bound (SOP_OVERRIDE_MAX_PCT)"
+
+
 def check_effect(effect: OverrideEffect, max_pct: float, force: bool) -> None:
     """A new override never leaves a quantity below zero, and moves no node-month by more than
     `max_pct` percent unless forced (SOP_OVERRIDE_MAX_PCT)."""
     if effect.negative_month is not None:
         raise OverrideError(f"the override makes {effect.node} {effect.negative_month} negative "
                             f"({_units(effect.negative_units)}); a cut goes down to -100 % at most, or use --set 0")
-    if abs(effect.largest_change_pct) > max_pct and not force:
-        where = f"{effect.node} {effect.largest_change_month}"
-        change = (f"raises {where} from zero" if math.isinf(effect.largest_change_pct)
-                  else f"changes {where} by {effect.largest_change_pct:+.0f} %")
-        raise OverrideError(f"the override {change}, beyond the ±{max_pct:g} % bound (SOP_OVERRIDE_MAX_PCT); "
-                            "if that is meant, enter it with 'sop override add ... --force'")
+    breach = beyond_bound(effect, max_pct)
+    if breach and not force:
+        raise OverrideError(f"{breach}; if that is meant, enter it with 'sop override add ... --force'")
 
 
 def broken_override(store: Store, cycle_id: str) -> str | None:

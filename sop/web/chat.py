@@ -96,5 +96,5 @@ def _answer(store: Store, ws: Workspace, person: str, line: str) -> list[bytes]:
     proposals = turn.results(PROPOSAL_TOOL)
     if proposals:
         parts.append(_part("proposal", "Store this override in the consensus?", proposal=proposals[-1]["proposal"],
-                           max_pct=ws.settings.override_max_pct))
+                           max_pct=ws.settings.override_max_pct, beyond=proposals[-1].get("beyond_bound")))
     return parts

@@ -32,7 +32,7 @@ function appendPart(transcript, part) {
 
 function proposalButtons(block, part) {
   const p = part.proposal;
-  const beyond = p.change_pct !== null && Math.abs(p.change_pct) > part.max_pct;
+  const beyond = part.beyond;  // the server's words when the override goes beyond the bound, else null
   const store = document.createElement("button");
   store.type = "button";
   store.className = "primary";
@@ -40,7 +40,7 @@ function proposalButtons(block, part) {
   const note = document.createElement("span");
   if (beyond) {
     note.className = "warn";
-    note.textContent = ` This moves the consensus by ${p.change_pct} %, beyond the ±${part.max_pct} % bound: it needs a second confirmation.`;
+    note.textContent = ` Beyond the bound: ${beyond}; it needs a second confirmation.`;
   }
   let confirmed = false;
   store.addEventListener("click", () => {
