@@ -26,11 +26,14 @@ def serve(
     """Serve the web workspace: the cycle, both gates, plans, decisions, actions and chat."""
     import uvicorn
 
+    from sop.store.location import shown
     from sop.web.app import create_app
     from sop.web.auth import DEMO_USERS
 
+    cfg = settings(ctx)
+
     try:
-        app = create_app(settings(ctx), users or DEMO_USERS)
+        app = create_app(cfg, users or DEMO_USERS)
     except ValueError as exc:
         raise fail(str(exc)) from exc
     try:
@@ -40,6 +43,6 @@ def serve(
     if not loopback:
         console.print(f"[yellow]warning:[/] serving on {host}, beyond this machine; sign-in is over plain HTTP",
                       highlight=False)
-    console.print(f"The S&OP workspace: http://{host}:{port}/  (store {settings(ctx).db}; Ctrl-C stops it)",
+    console.print(f"The S&OP workspace: http://{host}:{port}/  (store {shown(cfg.db)}; Ctrl-C stops it)",
                   highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning")

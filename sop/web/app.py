@@ -24,7 +24,7 @@ from sop.web.access import StoreUnreadable, store_for
 from sop.web.auth import COOKIE, DEMO_USERS, SESSION_MAX_AGE_S, password_matches
 from sop.web.chat import add_chat_routes
 from sop.web.gates import add_gate_routes
-from sop.web.workspace import HERE, READ, Refused, Workspace, right_of
+from sop.web.workspace import HERE, READ, Refused, Workspace, progress_snapshot, right_of
 
 if TYPE_CHECKING:
     from sop.config import Settings
@@ -94,16 +94,13 @@ def create_app(settings: Settings, credentials: Path = DEMO_USERS, secret: str |
             busy_line = ""
         except StoreBusy as exc:  # the status file still answers while a command holds the store
             rows, period, right, busy_line = views.cycle_lines(ws.db, None, exc.holder), None, "", str(exc)
-        with ws.progress_lock:
-            progress = {p: events[-8:] for p, events in ws.progress.items()}
         return ws.page(request, "cycle.html", cycles=rows, period=period, right=right, busy=busy_line,
-                       progress=progress)
+                       progress=progress_snapshot(ws))
 
     @app.get("/api/progress")
     def progress(request: Request) -> JSONResponse:
         ws.signed_in(request)
-        with ws.progress_lock:
-            return JSONResponse({p: events[-8:] for p, events in ws.progress.items()})
+        return JSONResponse(progress_snapshot(ws))
 
     # --- plans, decisions and actions ---------------------------------------------------------
 

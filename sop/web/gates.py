@@ -12,6 +12,7 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from sop.chat.standing import way_on
 from sop.log import get_logger
 from sop.web import views
 from sop.web.access import store_for
@@ -138,8 +139,7 @@ def add_gate_routes(app: FastAPI, ws: Workspace) -> None:
         if outcome.state == "waiting":
             return RedirectResponse(f"/{outcome.gate}?period={period}", status_code=303)
         if outcome.state == "failed":
-            raise Refused(409, f"the {period} cycle failed: {outcome.error}; once that is fixed, 'sop cycle resume "
-                               f"--period {period}' carries it on")
+            raise Refused(409, f"the {period} cycle failed: {outcome.error}; {way_on('failed', period)}")
         return RedirectResponse(f"/plans?cycle={period}" if outcome.state == "done" else "/", status_code=303)
 
     # --- the executive gate -------------------------------------------------------------------
@@ -192,17 +192,13 @@ def _preview(store: Store, settings: Settings, entered: Any) -> dict[str, Any]:
     from dataclasses import replace
 
     from sop.agents.queries.overrides import Proposal, override_effect
-    from sop.graph.overrides import OverrideError, check_override
-    from sop.store.override_effects import check_effect, override_effects
+    from sop.graph.overrides import check_override
+    from sop.store.override_effects import beyond_bound, override_effects
 
-    checked = check_override(store, settings, replace(entered, force=True))
+    checked = check_override(store, settings, replace(entered, force=True))  # a negative month is refused here
     effect = override_effect(store, Proposal(**{k: v for k, v in asdict(checked).items()
                                                 if k not in ("author", "force")}))
-    beyond = ""
-    try:
-        check_effect(override_effects(store, checked.period or "", checked)[-1], settings.override_max_pct, False)
-    except OverrideError as exc:
-        beyond = str(exc).split("; if that is meant")[0]
+    beyond = beyond_bound(override_effects(store, checked.period or "", checked)[-1], settings.override_max_pct) or ""
     return {"effect": effect, "beyond": beyond,
             "by_month": views.frame_table([m.model_dump() for m in effect.by_month],
                                           {"delta_revenue": "money", "units_before": "units", "units_after": "units",

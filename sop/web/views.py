@@ -100,6 +100,7 @@ def consensus_page(store: Store, period: str) -> dict[str, Any]:
         overrides = overrides[["override_id", "level", "key", "month_from", "month_to"]].assign(
             change=change, author=overrides["author"], reason=overrides["reason"],
             delta_units=[effects[int(i)].delta_units if int(i) in effects else 0.0 for i in overrides["override_id"]])
+    proposals = cycle_proposals(store, period, "consensus")
     return {
         "layers": frame_table(layers, {c: "units" for c in layers.columns if c != "family"}),
         "fan_charts": fan_charts(store, period, period),
@@ -107,8 +108,8 @@ def consensus_page(store: Store, period: str) -> dict[str, Any]:
         "scenarios": frame_table([{"scenario": k, "units": v} for k, v in view["scenarios"].items()]),
         "backtests": frame_table(view["backtests"], {"backtest_wape": "percent", "benchmark_wape": "percent"}),
         "overrides": frame_table(overrides, {"delta_units": "units", "override_id": "text"}),
-        "proposals": proposal_table(cycle_proposals(store, period, "consensus")),
-        "proposal_ids": [p["id"] for p in cycle_proposals(store, period, "consensus")],
+        "proposals": proposal_table(proposals),
+        "proposal_ids": [p["id"] for p in proposals],
         "families": sorted(layers["family"]) if not layers.empty else [],
     }
 
@@ -122,13 +123,14 @@ def executive_page(store: Store, period: str) -> dict[str, Any]:
     from sop.store.proposals import cycle_proposals
 
     view = executive_view(store, period)
+    proposals = cycle_proposals(store, period, "executive")
     return {
         "performance": sections.performance(store, period),
         "gaps": sections.gaps_and_recommendations(store, period),
         "asks": sections.decisions_requested(store, period),
         "scenarios": frame_table(view["scenarios"]),
-        "proposals": proposal_table(cycle_proposals(store, period, "executive")),
-        "proposal_ids": [p["id"] for p in cycle_proposals(store, period, "executive")],
+        "proposals": proposal_table(proposals),
+        "proposal_ids": [p["id"] for p in proposals],
         "families": sorted(company.items(store)["family"].unique()),
         "plants": company.plants(store)["plant"].tolist(),
         "people": company.team(store)["person"].tolist(),

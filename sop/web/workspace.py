@@ -87,6 +87,12 @@ def period_of(store: Store, asked: str | None) -> str:
     return period
 
 
+def progress_snapshot(ws: Workspace) -> dict[str, list[dict[str, Any]]]:
+    """The last eight progress events of each cycle a step of which the server ran."""
+    with ws.progress_lock:
+        return {p: events[-8:] for p, events in ws.progress.items()}
+
+
 def keep_progress(ws: Workspace, period: str, event: Any) -> None:
     """Keep a step's progress event for the cycle page, which polls /api/progress."""
     with ws.progress_lock:

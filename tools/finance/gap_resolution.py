@@ -36,11 +36,10 @@ def all_levers(gaps: list[MarginGap], inp: GapResolutionInput, b: Bindings) -> d
     return serves
 
 
-def choose_levers(gaps: list[MarginGap], inp: GapResolutionInput,
-                  b: Bindings) -> tuple[list[tuple[Lever, list[int]]], list[str]]:
-    """The gaps' levers, the top gap's first, up to `max_whatifs` of them, and the titles of those
-    left over. A lever two gaps share is solved once and names both."""
-    serves = all_levers(gaps, inp, b)
+def choose_levers(serves: dict[Lever, list[int]], inp: GapResolutionInput) -> tuple[list[tuple[Lever, list[int]]],
+                                                                                    list[str]]:
+    """Of the gaps' levers (`all_levers`), the top gap's first, up to `max_whatifs`, and the titles
+    of those left over. A lever two gaps share is solved once and names both."""
     chosen = list(serves)[:inp.max_whatifs]
     return [(lever, serves[lever]) for lever in chosen], [lever.title for lever in list(serves)[inp.max_whatifs:]]
 
@@ -83,8 +82,8 @@ def resolve_gaps(inp: GapResolutionInput, progress: Callable[[int, int], None] |
     gaps = rank_margin_gaps(inp)
     b = bindings(inp.instance, inp.plan, inp.items)
     base = plan_outcome(inp.items, inp.instance, inp.plan)
-    chosen, left = choose_levers(gaps, inp, b)
     serves = all_levers(gaps, inp, b)
+    chosen, left = choose_levers(serves, inp)
     capacity = [lever for lever in serves if lever.kind in OPTION_KINDS]
     total = len(chosen) + 1
     combo = best_combination(capacity, inp, base, "C1")

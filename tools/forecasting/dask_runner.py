@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
+from sop.tools.forecasting.demand_forecast import chunk_size
+
 if TYPE_CHECKING:
     from distributed import Client
 
@@ -35,7 +37,7 @@ class DaskUnavailable(RuntimeError):
 
 def dask_chunk_size(series: int, threads: int) -> int:
     """Series per task: about four tasks per worker thread, within the bounds above."""
-    return max(DASK_CHUNK_MIN, min(DASK_CHUNK_MAX, -(-series // (4 * max(threads, 1)))))
+    return chunk_size(series, threads, DASK_CHUNK_MIN, DASK_CHUNK_MAX)
 
 
 @contextmanager

@@ -138,6 +138,11 @@ def _forecast_chunk(args: tuple[list[np.ndarray], int, int]) -> list[SeriesForec
     return [forecast_series(y, horizon, season_length) for y in series]
 
 
+def chunk_size(series: int, workers: int, least: int, most: int) -> int:
+    """Series per task: about four tasks per worker, within [least, most]."""
+    return max(least, min(most, -(-series // (4 * max(workers, 1)))))
+
+
 def _chunks(
     series: list[np.ndarray], size: int, horizon: int, season_length: int,
 ) -> list[tuple[list[np.ndarray], int, int]]:
@@ -156,7 +161,7 @@ def _forecast_all(
         with dask_client(dask_scheduler) as client:
             size = dask_chunk_size(len(series), worker_threads(client))
             return run_chunks(client, _forecast_chunk, _chunks(series, size, horizon, season_length), progress)
-    chunks = _chunks(series, max(1, min(CHUNK, -(-len(series) // (4 * n_jobs)))), horizon, season_length)
+    chunks = _chunks(series, chunk_size(len(series), n_jobs, 1, CHUNK), horizon, season_length)
     if n_jobs == 1 or len(series) < SERIAL_BELOW:
         return _collect(map(_forecast_chunk, chunks), progress)
     with ProcessPoolExecutor(max_workers=n_jobs) as pool:

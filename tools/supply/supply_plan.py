@@ -80,12 +80,6 @@ class SupplyPlanInstance(StrictModel):
             raise ValueError("; ".join(problems))
         return self
 
-    @property
-    def is_mip(self) -> bool:
-        """Lot sizes, minimum batches or an option with a fixed cost make the plan a mixed-integer
-    program."""
-        return any(r.lot_size or r.min_batch for r in self.routings) or any(o.fixed_cost > 0 for o in self.options)
-
 
 class SupplyPlanResult(BaseModel):
     """The result format of SUPPLY_PLAN.md; rows whose quantity is zero are left out."""
