@@ -19,7 +19,7 @@ from sop.cli.common import console, fail, settings
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", "--host", help="address to bind; loopback unless you mean otherwise"),
-    port: int = typer.Option(8000, "--port", help="TCP port"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port"),
     users: Path | None = typer.Option(None, "--users",
                                       help="credentials file (person -> salted scrypt hash); default: the demo's"),
 ) -> None:
