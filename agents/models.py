@@ -16,13 +16,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import openai
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, message_chunk_to_message
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.runnables import Runnable
 from langchain_openai import ChatOpenAI
@@ -85,14 +85,41 @@ def _transient(exc: Exception) -> tuple[str, Mapping[str, str] | None] | None:
     return None
 
 
+class Sink(Protocol):
+    """Where a streamed reply goes as it is written: the reply so far after each chunk, and a
+    word when what was written is dropped (the call failed and is tried again)."""
+
+    def written(self, so_far: AIMessage) -> None: ...
+
+    def dropped(self) -> None: ...
+
+
+def _reply(model: Runnable, messages: Sequence[BaseMessage], sink: Sink | None) -> AIMessage:
+    """The model's reply: whole, or streamed chunk by chunk into `sink` and then put together."""
+    if sink is None:
+        return model.invoke(list(messages))
+    so_far: AIMessage | None = None
+    for chunk in model.stream(list(messages)):
+        so_far = chunk if so_far is None else so_far + chunk
+        sink.written(so_far)
+    if so_far is None:
+        raise ModelUnavailable("the model streamed nothing")
+    return message_chunk_to_message(so_far) if isinstance(so_far, AIMessageChunk) else so_far  # type: ignore[return-value]
+
+
 def invoke_with_retries(model: Runnable, messages: Sequence[BaseMessage], policy: RetryPolicy, log,
-                        sleep: Callable[[float], None] = time.sleep) -> AIMessage:
-    """One model reply, retrying transient failures by `policy`; ModelUnavailable otherwise."""
+                        sleep: Callable[[float], None] = time.sleep, sink: Sink | None = None) -> AIMessage:
+    """One model reply, retrying transient failures by `policy`; ModelUnavailable otherwise. With
+    a `sink`, the reply is streamed into it as it is written."""
     attempt = 0
     while True:
         try:
-            return model.invoke(list(messages))
+            return _reply(model, messages, sink)
+        except ModelUnavailable:
+            raise
         except Exception as exc:  # anything the model raises is classified, never passed through
+            if sink is not None:
+                sink.dropped()
             transient = _transient(exc)
             if transient is None:
                 status = getattr(exc, "status_code", None)
@@ -183,6 +210,7 @@ def chat_model(settings: Settings, callbacks: list[BaseCallbackHandler] | None =
         timeout=settings.model_timeout_s,
         max_retries=0,
         temperature=0,
+        stream_usage=True,  # a streamed reply's last chunk carries its token counts, for the meter
         http_client=httpx.Client(timeout=settings.model_timeout_s),
         callbacks=callbacks,
     )

@@ -46,6 +46,45 @@ class ToolUse(BaseModel):
     result: dict[str, Any] | None = None
     error: str | None = None
 
+    @property
+    def line(self) -> str:
+        """The call as the chat shows it: `name(arg=value, ...)`, with ✗ when it failed."""
+        return f"{self.name}({', '.join(f'{k}={v}' for k, v in self.args.items())})" + ("" if self.ok else " ✗")
+
+
+Listener = Callable[[str, str], None]
+"""Told of a turn as it goes: ("draft", more of the answer as the model writes it), ("drop", "")
+when that draft turns out not to be the answer, and ("tool", a tool call's line) after each call."""
+
+
+class _Draft:
+    """The answer as the model writes it (plain text, or the `text` of its answer tool's
+    arguments, read as the JSON comes in), told to the listener piece by piece."""
+
+    def __init__(self, listen: Listener):
+        self.listen, self.shown = listen, ""
+
+    def written(self, so_far: AIMessage) -> None:
+        text = _answer_text(so_far)
+        if len(text) > len(self.shown) and text.startswith(self.shown):
+            self.listen("draft", text[len(self.shown):])
+            self.shown = text
+
+    def dropped(self) -> None:
+        if self.shown:
+            self.listen("drop", "")
+            self.shown = ""
+
+
+def _answer_text(reply: AIMessage) -> str:
+    """The answer in a (partial) reply: its answer tool's `text` so far, else its plain text when it
+    calls no tool."""
+    for call in reply.tool_calls:
+        if call["name"] == ANSWER_TOOL:
+            text = call["args"].get("text")
+            return text if isinstance(text, str) else ""
+    return reply.content if isinstance(reply.content, str) and not reply.tool_calls else ""
+
 
 class TurnResult(BaseModel):
     """What one question got: the answer, who gave it and how, and every tool used."""
@@ -74,6 +113,7 @@ class _Turn:
     refused: list[str] = field(default_factory=list)
     strikes: int = 0
     grounding_checked: bool = False
+    listen: Listener | None = None
 
 
 def system_prompt(spec: AgentSpec, context: str) -> str:
@@ -103,26 +143,31 @@ class AgentRuntime:
         self.queries, self.ctx, self.model, self.offline, self.log = queries, ctx, model, offline, log
         self.retry, self.limits, self.sleep = retry, limits, sleep
 
-    def ask(self, spec: AgentSpec, question: str) -> TurnResult:
-        """The agent's answer; the offline model's when no model is configured or it failed."""
+    def ask(self, spec: AgentSpec, question: str, listen: Listener | None = None) -> TurnResult:
+        """The agent's answer; the offline model's when no model is configured or it failed.
+        With `listen`, the model's replies are streamed and the turn told as it goes."""
         log = self.log.bind(agent=spec.name)
         if self.model is None:
-            return self._turn(spec, question, self.offline, "offline", [], log)
+            return self._turn(spec, question, self.offline, "offline", [], log, listen)
         try:
-            return self._turn(spec, question, self.model, "model", [], log)
+            return self._turn(spec, question, self.model, "model", [], log, listen)
         except ModelUnavailable as exc:
             log.warning("model_degraded", reason=exc.reason)
             note = f"The language model was unavailable ({exc.reason}); the offline model answered instead."
-            return self._turn(spec, question, self.offline, "offline", [note], log)
+            return self._turn(spec, question, self.offline, "offline", [note], log, listen)
 
     def _turn(self, spec: AgentSpec, question: str, model: BaseChatModel, source: Literal["model", "offline"],
-              notes: list[str], log) -> TurnResult:
-        turn = _Turn(spec, question, [SystemMessage(system_prompt(spec, self.ctx.context)), HumanMessage(question)])
+              notes: list[str], log, listen: Listener | None) -> TurnResult:
+        turn = _Turn(spec, question, [SystemMessage(system_prompt(spec, self.ctx.context)), HumanMessage(question)],
+                     listen=listen)
+        draft = _Draft(listen) if listen else None
         bound = model.bind_tools([self.queries[q].schema(self.ctx) for q in spec.queries] + [_answer_schema(spec)])
         for _ in range(self.limits.max_steps):
-            reply = invoke_with_retries(bound, turn.messages, self.retry, log, self.sleep)
+            reply = invoke_with_retries(bound, turn.messages, self.retry, log, self.sleep, draft)
             turn.messages.append(reply)
             answer = self._handle(turn, reply, log)
+            if answer is None and draft:
+                draft.dropped()  # a tool call, or an answer sent back to the model
             if answer is not None:
                 text, stray = answer
                 return TurnResult(agent=spec.name, question=question, answer=text, source=source, tools=turn.tools,
@@ -179,6 +224,8 @@ class AgentRuntime:
 
         def reply(use: ToolUse) -> ToolMessage:
             turn.tools.append(use)
+            if turn.listen:
+                turn.listen("tool", use.line)
             body = {"ok": True, "result": use.result} if use.ok else {"ok": False, "error": use.error}
             return ToolMessage(json.dumps(body, default=str), tool_call_id=call["id"], name=name)
 

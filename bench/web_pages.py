@@ -26,7 +26,8 @@ from pathlib import Path
 import httpx
 
 SOP = Path(sys.executable).with_name("sop")
-PAGES = ("/", "/consensus", "/executive", "/plans", "/decisions", "/decisions?verify=true", "/actions", "/chat")
+PAGES = ("/", "/consensus", "/executive", "/package/2026-11", "/plans", "/decisions", "/decisions?verify=true",
+         "/actions", "/chat")
 RUNS, WARM_UP = 50, 3
 TARGET_MS = 300.0
 
@@ -84,7 +85,8 @@ def measure(root: Path) -> list[tuple[str, float, float, float]]:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
-        client.post("/signin", data={"person": "dana", "password": "dana-sop"})
+        token = client.get("/signin").text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        client.post("/signin", data={"person": "dana", "password": "dana-sop", "csrf": token})
         for path in PAGES:  # every page once first, so that the server has imported what they need
             for _ in range(WARM_UP):
                 _timed(client, path)

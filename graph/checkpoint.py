@@ -14,16 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from sop.store.checkpoint_file import CheckpointFileDamaged, holds_thread
+from sop.store.location import POSTGRES_SCHEMES, without_password
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
     from langgraph.checkpoint.postgres import PostgresSaver
     from langgraph.checkpoint.sqlite import SqliteSaver
-
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class CheckpointUnavailable(RuntimeError):
@@ -70,13 +68,6 @@ def saved_thread(url: str, thread: str) -> bool | None:
         raise CheckpointUnavailable(str(exc)) from exc
 
 
-def _without_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
-
-
 @contextmanager
 def _postgres_checkpointer(url: str) -> Iterator[PostgresSaver]:
     """A PostgreSQL checkpointer on one connection, set up as PostgresSaver.from_conn_string does."""
@@ -88,7 +79,7 @@ def _postgres_checkpointer(url: str) -> Iterator[PostgresSaver]:
         conn = psycopg.connect(url, autocommit=True, prepare_threshold=0, row_factory=dict_row)
     except psycopg.Error as exc:
         raise CheckpointUnavailable(
-            f"cannot connect to the PostgreSQL checkpoint database {_without_password(url)} ({exc}); "
+            f"cannot connect to the PostgreSQL checkpoint database {without_password(url)} ({exc}); "
             "check SOP_CHECKPOINT_URL and that the server is running") from exc
     with conn:
         saver = PostgresSaver(conn)

@@ -19,10 +19,12 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from model_stream import ModelServer, sse_events
 from pagecheck import blank_problems, chart_problems
 from processes import SOP
 from test_cycle import Sop
@@ -58,15 +60,16 @@ def company(tmp_path_factory) -> Sop:
     return sop
 
 
-@pytest.fixture(scope="module")
-def server(company) -> Iterator[str]:
-    """`sop serve` on a free loopback port over the company; its URL."""
+@contextmanager
+def serving(company: Sop, name: str, **env: str) -> Iterator[str]:
+    """`sop serve` on a free loopback port over the company, with `env` on top of its settings;
+    its URL while the block runs."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOP_", "OPENAI_"))}
-    env.update(company.env, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
-    log = company.root / "serve.log"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SOP_", "OPENAI_"))}
+    environ.update(company.env, NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", **env)
+    log = company.root / f"{name}.log"
     with log.open("w") as out:
-        proc = subprocess.Popen([str(SOP), "serve", "--port", str(port)], env=env, stdout=out,
+        proc = subprocess.Popen([str(SOP), "serve", "--port", str(port)], env=environ, stdout=out,
                                 stderr=subprocess.STDOUT, text=True, cwd=company.root)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -86,6 +89,13 @@ def server(company) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def server(company) -> Iterator[str]:
+    """The workspace over the company, offline; its URL."""
+    with serving(company, "serve") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -96,18 +106,18 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def signed_in(browser, server):
-    """A fresh browser context signed in as a person; its page."""
+    """A fresh browser context signed in as a person (at `server`, unless another URL is given); its page."""
     contexts = []
 
-    def sign_in(person: str):
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=server)
+    def sign_in(person: str, url: str = server):
+        context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=url)
         contexts.append(context)
         page = context.new_page()
         page.goto("/signin")
         page.fill("#person", person)
         page.fill("#password", PASSWORDS[person])
         page.click("#signin")
-        page.wait_for_url(f"{server}/")
+        page.wait_for_url(f"{url}/")
         assert page.text_content("#me") == person
         return page
 
@@ -137,10 +147,15 @@ def test_a_wrong_password_is_refused_and_pages_need_a_sign_in(browser, server):
     page.click("#signin")
     assert "do not match" in page.text_content("#error")
     shot(page, "signin", full=False)
-    cookie = httpx.post(f"{server}/signin", data={"person": "dana", "password": "dana-sop"}).cookies
-    assert cookie  # the session cookie is HttpOnly and SameSite=Strict
-    headers = httpx.post(f"{server}/signin", data={"person": "dana", "password": "dana-sop"}).headers
-    assert re.search(r"httponly", headers["set-cookie"], re.I) and "samesite=strict" in headers["set-cookie"].lower()
+    forged = httpx.post(f"{server}/signin", data={"person": "dana", "password": "dana-sop"})
+    assert forged.status_code == 403 and "sop_session" not in forged.cookies  # no form token: a page elsewhere
+    with httpx.Client(base_url=server) as client:
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/signin").text)
+        assert token is not None
+        signed_in = client.post("/signin", data={"person": "dana", "password": "dana-sop", "csrf": token[1]})
+    assert signed_in.status_code == 303 and signed_in.cookies.get("sop_session")
+    cookie = signed_in.headers["set-cookie"].lower()  # the session cookie is HttpOnly and SameSite=Strict
+    assert "sop_session=" in cookie and "httponly" in cookie and "samesite=strict" in cookie
     context.close()
 
 
@@ -230,7 +245,7 @@ def test_dana_adds_an_override_sees_its_effect_and_approves_while_a_second_appro
     second: dict[str, httpx.Response] = {}
 
     def approve_again() -> None:
-        """Once the browser's approval holds the cycle (its progress list exists), approve again;
+        """Once the browser's approval holds the cycle (its first progress event is out), approve again;
         then follow the step's progress events, as the cycle page does."""
         deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
         while PERIOD not in httpx.get(f"{server}/api/progress", cookies=cookies).json():
@@ -239,9 +254,10 @@ def test_dana_adds_an_override_sees_its_effect_and_approves_while_a_second_appro
         second["response"] = httpx.post(f"{server}/gate/consensus/decide", cookies=cookies, timeout=120,
                                         data={"csrf": token, "period": PERIOD, "verdict": "approve"})
         while time.monotonic() < deadline:
-            events = httpx.get(f"{server}/api/progress", cookies=cookies).json().get(PERIOD)
-            if events:
-                progress.extend(events)
+            step = httpx.get(f"{server}/api/progress", cookies=cookies).json().get(PERIOD)
+            if step and step["events"]:
+                assert step["command"] == "sop cycle approve (sop serve, as dana)"
+                progress.extend(step["events"])
                 return
             time.sleep(0.2)
 
@@ -301,6 +317,20 @@ def test_erin_approves_with_a_capacity_decision_and_the_plan_version_appears(sig
     assert download.status == 200 and download.body()[:2] == b"PK"
 
 
+def test_the_package_is_rendered_from_the_store_not_from_its_file(signed_in, company):
+    written = Path(company.env["SOP_OUT"]) / PERIOD / "executive-package.html"
+    kept = written.read_text()
+    written.write_text("<html><body><h1>a stale package</h1></body></html>")
+    try:
+        page = signed_in("erin")
+        page.goto(f"/package/{PERIOD}")
+        assert page.text_content("h1") == f"S&OP executive package: {PERIOD}"
+        assert "erin" in page.text_content("body")  # the executive approval, in the package's decision log
+        assert chart_problems(page.content()) == []
+    finally:
+        written.write_text(kept)
+
+
 def test_the_chat_answers_gaps_and_a_question(signed_in):
     page = signed_in("sam")
     page.goto("/chat")
@@ -310,6 +340,33 @@ def test_the_chat_answers_gaps_and_a_question(signed_in):
     assert page.locator("#transcript .part.tool").count() >= 1
     assert "demand-forecaster" in page.text_content("#transcript")
     shot(page, "chat", full=False)
+
+
+def test_a_models_answer_streams_into_the_page_as_it_is_written(signed_in, company):
+    """A workspace whose model is a scripted OpenAI-compatible server on loopback: it calls a tool,
+    then writes its answer slowly; the page shows the tool call and the answer growing before the
+    model has finished writing it, and then the checked answer in its place."""
+    answer = ("The widgets forecast holds steady over the coming months, in line with the sales input and "
+              "with no market event in the window.")
+    model = ModelServer(lambda body: sse_events(calls=(("forecast-summary", {"family": "widgets", "months": 3}),)),
+                        lambda body: sse_events(calls=(("final-answer", {"text": answer}),), pieces=24), gap_s=0.15)
+    with model, serving(company, "serve-model", OPENAI_API_KEY="sk-test-loopback", OPENAI_BASE_URL=model.url) as url:
+        page = signed_in("sam", url)
+        page.goto("/chat")
+        page.fill("#line-input", "how many widgets will we sell in the next 3 months?")
+        page.click("#send")
+        draft = page.locator("#transcript .part.draft")
+        page.wait_for_function("() => document.querySelector('#transcript .part.draft')?.textContent.length > 8",
+                               timeout=60_000)
+        written, replies_done = draft.text_content() or "", model.finished
+        assert answer.startswith(written) and len(written) < len(answer)  # a part of it...
+        assert replies_done == 1  # ...while the model is still writing its answer
+        assert "tool call: forecast-summary(family=widgets, months=3)" in page.text_content("#transcript")
+        shot(page, "chat-streaming", full=False)
+        page.wait_for_selector("#transcript[data-answered='1']", timeout=60_000)
+        assert draft.count() == 0 and answer in page.text_content("#transcript")
+        assert "demand-forecaster (language model):" in page.text_content("#transcript")
+    assert [body["stream"] for body in model.requests] == [True, True]
 
 
 def test_a_page_while_a_command_holds_the_store_is_one_line(signed_in, company):

@@ -25,7 +25,7 @@ from sop.agents.models import ModelUnavailable, RetryPolicy, UsageMeter, chat_mo
 from sop.agents.narrator import UNGROUNDED_MARK
 from sop.agents.queries import QUERIES, QueryContext, offline_model
 from sop.agents.roster import AGENTS
-from sop.agents.runtime import AgentRuntime, Limits, TurnResult
+from sop.agents.runtime import AgentRuntime, Limits, Listener, TurnResult
 from sop.chat.tables import Col, facts, table
 from sop.config import Settings
 from sop.graph.overrides import Override, OverrideError, add_override
@@ -75,10 +75,11 @@ class ChatSession:
         return (f"Questions go to the agents ({self.mode}); {self.ctx.context}. "
                 f"Address one with @name: {', '.join('@' + a for a in AGENTS)}.")
 
-    def ask(self, line: str) -> TurnResult:
-        """Route the line to an agent and run the turn; the usage goes to the store."""
+    def ask(self, line: str, listen: Listener | None = None) -> TurnResult:
+        """Route the line to an agent and run the turn (told to `listen` as it goes); the usage
+        goes to the store."""
         spec, question = route(line, AGENTS, {n: q.keywords for n, q in QUERIES.items()})
-        result = self.runtime.ask(spec, question or line)
+        result = self.runtime.ask(spec, question or line, listen)
         counts = self.meter.take()
         if any(counts.values()):
             self.store.add_model_usage("chat", self.session_id, self.ctx.cycle_id, counts)
@@ -139,9 +140,7 @@ def render(result: TurnResult, author: str | None, confirm: bool = True) -> list
     how = "offline model" if result.source == "offline" else "language model"
     shown: list[RenderableType] = [Text(f"{result.agent} ({how}):", style="bold"), Text(result.answer)]
     if result.tools:
-        calls = ", ".join(f"{t.name}({', '.join(f'{k}={v}' for k, v in t.args.items())})"
-                          + ("" if t.ok else " ✗") for t in result.tools)
-        shown.append(Text(f"tools: {calls}", style="dim"))
+        shown.append(Text(f"tools: {', '.join(t.line for t in result.tools)}", style="dim"))
     if result.ungrounded:
         shown.append(Text(f"Numbers marked {UNGROUNDED_MARK} are not in any tool result of this turn.", style="yellow"))
     for note in result.notes:

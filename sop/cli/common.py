@@ -102,6 +102,25 @@ def announce(ctx: typer.Context, period: str) -> None:
         held.announce(period)
 
 
+def cycle_of(ctx: typer.Context, store: Store, period: str | None) -> str:
+    """The cycle a command works on (the one asked, else the month after the history), announced
+    to a second command; one line when there is no history yet."""
+    from sop.store.cycles import NO_HISTORY, next_period
+
+    the_period = period or next_period(store)
+    if the_period is None:
+        raise fail(NO_HISTORY)
+    announce(ctx, the_period)
+    return the_period
+
+
+def post_progress(ctx: typer.Context, event: Any) -> None:
+    """Show a step's progress event on the workspace's cycle page, through this command's hold."""
+    held = ctx.find_root().meta.get("hold")
+    if held is not None:
+        held.post(event)
+
+
 def store_file(db: Path | str) -> Path:
     """The store's DuckDB file, for the commands that copy files; a PostgreSQL store is refused
     with one line, since its server's own tools back it up."""

@@ -8,21 +8,17 @@ import json
 import typer
 
 from sop.chat.standing import proposal_rows
-from sop.cli.common import announce, console, fail, open_store
+from sop.cli.common import console, cycle_of, fail, open_store
 
 
 def proposals(ctx: typer.Context, gate: str | None, period: str | None, as_json: bool) -> None:
     from sop.chat.tables import records_table
-    from sop.store.cycles import NO_HISTORY, next_period
     from sop.store.proposals import cycle_proposals
 
     if gate not in (None, "consensus", "executive"):
         raise fail(f"--gate must be consensus or executive, not {gate!r}", code=2)
     with open_store(ctx) as store:
-        the_period = period or next_period(store)
-        if the_period is None:
-            raise fail(NO_HISTORY)
-        announce(ctx, the_period)
+        the_period = cycle_of(ctx, store, period)
         found = cycle_proposals(store, the_period, gate)
     if as_json:
         console.print_json(json.dumps(found))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from sop.chat.standing import running_status, status_line
-from sop.cli.common import EXIT_BUSY, announce, console, fail, hold, open_store, period_option, settings
+from sop.cli.common import EXIT_BUSY, console, cycle_of, fail, hold, open_store, period_option, settings
 from sop.store.busy import StoreBusy, read_statuses
 
 if TYPE_CHECKING:
@@ -70,15 +70,10 @@ def _check_checkpoint(ctx: typer.Context, store: Store, period: str) -> None:
 def status(ctx: typer.Context, period: str | None = PeriodOpt,
            as_json: bool = typer.Option(False, "--json", help="machine-readable")) -> None:
     """Where the cycle stands: running, waiting (at which gate), done or failed."""
-    from sop.store.cycles import NO_HISTORY, next_period
-
     db = settings(ctx).db
     try:
         with hold(ctx), open_store(ctx) as store:
-            the_period = period or next_period(store)
-            if the_period is None:
-                raise fail(NO_HISTORY)
-            announce(ctx, the_period)
+            the_period = cycle_of(ctx, store, period)
             shown = read_statuses(db).get(the_period)
             if shown is None or shown.get("state") == "running":
                 shown = _from_checkpoint(ctx, store, the_period)

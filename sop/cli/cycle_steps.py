@@ -12,7 +12,7 @@ import typer
 from sop.agents.models import UsageMeter, chat_model
 from sop.chat.standing import proposal_rows, way_on
 from sop.chat.tables import FitTable, records_table
-from sop.cli.common import announce, console, fail, open_store, settings
+from sop.cli.common import announce, console, fail, open_store, post_progress, settings
 from sop.cli.cycle_progress import StepProgress
 from sop.graph.checkpoint import CheckpointUnavailable
 from sop.graph.context import CycleContext, record_usage
@@ -40,8 +40,13 @@ def _cycles(ctx: typer.Context, policy: Path | None = None) -> Iterator[tuple[Cy
         context = CycleContext(settings=cfg, store=store, model=chat_model(cfg, callbacks=[meter]),
                                policy=loaded_policy)
         display = StepProgress(console)
+
+        def shown(event) -> None:  # on this terminal and on the workspace's cycle page
+            display.update(event)
+            post_progress(ctx, event)
+
         try:
-            cycles = Cycles(context, on_progress=display.update)
+            cycles = Cycles(context, on_progress=shown)
         except CheckpointUnavailable as exc:
             raise fail(str(exc)) from exc
         try:

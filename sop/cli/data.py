@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from sop.cli.common import EXIT_BUSY, console, fail, hold, open_store, settings, store_file
-from sop.graph.checkpoint import POSTGRES_SCHEMES
 from sop.store.busy import StoreBusy, status_path
 from sop.store.checkpoint_file import CheckpointFileDamaged, copy_checkpoints, holds_thread
+from sop.store.location import POSTGRES_SCHEMES
 
 app = typer.Typer(help="Load planning data into the DuckDB store.", no_args_is_help=True)
 

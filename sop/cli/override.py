@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from sop.cli.common import console, fail, open_store, period_option, settings
+from sop.cli.common import console, cycle_of, fail, open_store, period_option, settings
 
 app = typer.Typer(help="Planner overrides of the consensus forecast.", no_args_is_help=True)
 
@@ -65,14 +65,11 @@ def list_overrides(ctx: typer.Context,
                    period: str | None = period_option("cycle month YYYY-MM; default: the month after the history"),
                    effect: bool = typer.Option(False, "--effect", help="add each override's effect in units")) -> None:
     """The overrides of a cycle, in the order they apply."""
-    from sop.store.cycles import NO_HISTORY, next_period
     from sop.store.override_effects import override_effects
     from sop.store.overrides import planner_overrides
 
     with open_store(ctx) as store:
-        the_period = period or next_period(store)
-        if the_period is None:
-            raise fail(NO_HISTORY)
+        the_period = cycle_of(ctx, store, period)
         rows = planner_overrides(store, the_period)
         if effect and len(rows):
             effects = {e.override_id: e for e in override_effects(store, the_period)}

@@ -117,9 +117,9 @@ def _follow_through(store: Store, period: str) -> str:
     return _table(items) if not items.empty else "<p>No action items from earlier cycles.</p>"
 
 
-def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Path:
-    """Write the executive package, decision log and (once published) approved plan to out_dir."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def package_html(store: Store, cycle_id: str, period: str) -> str:
+    """The executive package as one self-contained page, from the store as it is now (the
+    workspace shows it live; `build_package` writes it)."""
     summary = views.plan_summary(store, cycle_id)
     gaps = views.supply_gaps(store, cycle_id, top=15)
     decisions = store.decision_log(cycle_id)[["seq", "gate", "decision", "decided_by", "decided_at", "rationale"]]
@@ -165,8 +165,14 @@ def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Pa
 <h2>Decision log</h2>{_table(decisions)}
 <h2>Follow-through on earlier action items</h2>{_follow_through(store, period)}
 </main></body></html>"""
+    return html
+
+
+def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Path:
+    """Write the executive package, decision log and (once published) approved plan to out_dir."""
+    out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "executive-package.html"
-    page.write_text(html, encoding="utf-8")
+    page.write_text(package_html(store, cycle_id, period), encoding="utf-8")
     write_workbook(sheet_frames(store, cycle_id), out_dir / "sop-plan.xlsx")
     store.decision_log().to_csv(out_dir / "decision-log.csv", index=False)
     plan = views.approved_plan(store, cycle_id)

@@ -106,14 +106,16 @@ class DuckDBBackend:
     def close(self) -> None:
         self.con.close()
 
+    def _types(self, table: str) -> list[tuple[str, str]]:
+        """(column, type) of the table, in order."""
+        return self.con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+                                "ORDER BY ordinal_position", [table]).fetchall()
+
     def columns(self, table: str) -> list[str]:
-        return [c for (c,) in self.con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-            [table]).fetchall()]
+        return [name for name, _ in self._types(table)]
 
     def insert_frame(self, table: str, frame: pd.DataFrame) -> None:
-        types = dict(self.con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                      "WHERE table_name = ?", [table]).fetchall())
+        types = dict(self._types(table))
         casts = ", ".join(f"CAST({quote(c)} AS {types[c]})" for c in frame.columns)
         self.con.register("incoming_rows", frame.reset_index(drop=True))
         try:

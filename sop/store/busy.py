@@ -15,14 +15,15 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from sop.store.location import local_stem, shown
+from sop.store.progress_board import ProgressBoard
 
 ANNOUNCE_S = 2.0
 
@@ -69,10 +70,12 @@ def read_holder(db: Path | str) -> Holder | None:
 
 
 class Hold:
-    """The lock held by this process, with what it tells others about itself."""
+    """The lock held by this process, with what it tells others about itself: who it is and,
+    while it runs a cycle step, the step's progress (`sop.store.progress_board`)."""
 
-    def __init__(self, file: IO[str], holder: Holder):
-        self.file, self.holder = file, holder
+    def __init__(self, file: IO[str], holder: Holder, db: Path | str):
+        self.file, self.holder, self.db = file, holder, db
+        self.board: ProgressBoard | None = None
         self._write()
 
     def _write(self) -> None:
@@ -85,6 +88,19 @@ class Hold:
         """Name the cycle this command works on, once it is known."""
         self.holder = replace(self.holder, period=period)
         self._write()
+
+    def post(self, event: Mapping[str, Any]) -> None:
+        """Show a progress event of the step this command runs to the workspace's cycle page."""
+        if self.board is None:
+            self.board = ProgressBoard(self.db, self.holder.period or "", self.holder.command)
+        self.board(event)
+
+    def release(self) -> None:
+        if self.board is not None:
+            self.board.close()
+        self.file.seek(0)
+        self.file.truncate()
+        fcntl.lockf(self.file, fcntl.LOCK_UN)
 
 
 def _try_lock(file: IO[str]) -> bool:
@@ -116,13 +132,12 @@ def hold_store(db: Path | str, command: str, long: bool, wait_s: float) -> Itera
             if waited >= wait_s or (holder is not None and holder.long and _settled(holder, waited)):
                 raise StoreBusy(db, holder)
             time.sleep(0.05)
+        held = Hold(file, Holder(pid=os.getpid(), command=command, long=long,
+                                 since=datetime.now().isoformat(timespec="seconds")), db)
         try:
-            yield Hold(file, Holder(pid=os.getpid(), command=command, long=long,
-                                    since=datetime.now().isoformat(timespec="seconds")))
+            yield held
         finally:
-            file.seek(0)
-            file.truncate()
-            fcntl.lockf(file, fcntl.LOCK_UN)
+            held.release()
 
 
 def status_path(db: Path | str) -> Path:

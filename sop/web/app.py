@@ -21,7 +21,7 @@ from sop.log import get_logger
 from sop.store.busy import StoreBusy
 from sop.web import views
 from sop.web.access import StoreUnreadable, store_for
-from sop.web.auth import COOKIE, DEMO_USERS, SESSION_MAX_AGE_S, password_matches
+from sop.web.auth import COOKIE, DEMO_USERS, SESSION_MAX_AGE_S, SIGNIN_COOKIE, SIGNIN_MAX_AGE_S, password_matches
 from sop.web.chat import add_chat_routes
 from sop.web.gates import add_gate_routes
 from sop.web.workspace import HERE, READ, Refused, Workspace, progress_snapshot, right_of
@@ -54,21 +54,32 @@ def create_app(settings: Settings, credentials: Path = DEMO_USERS, secret: str |
 
     # --- signing in ---------------------------------------------------------------------------
 
+    def signin_form(request: Request, status: int, error: str) -> HTMLResponse:
+        """The sign-in page with a fresh form token (and its signed copy as a cookie)."""
+        cookie, token = ws.sessions.signin_form()
+        response = ws.page(request, "signin.html", status, error=error, signin_csrf=token)
+        response.set_cookie(SIGNIN_COOKIE, cookie, max_age=SIGNIN_MAX_AGE_S, httponly=True, samesite="strict",
+                            path="/signin")
+        return response
+
     @app.get("/signin", response_class=HTMLResponse)
     def signin_page(request: Request) -> HTMLResponse:
-        return ws.page(request, "signin.html", error="")
+        return signin_form(request, 200, "")
 
     @app.post("/signin", response_model=None)
-    def signin(request: Request, person: str = Form(""), password: str = Form("")) -> HTMLResponse | RedirectResponse:
+    def signin(request: Request, person: str = Form(""), password: str = Form(""),
+               csrf: str = Form("")) -> HTMLResponse | RedirectResponse:
         from sop.store.company import is_team_member
 
+        if not ws.sessions.signin_ok(request.cookies.get(SIGNIN_COOKIE), csrf):
+            get_logger(cycle_id=None, node="web", agent=None).info("signin_forged", person=person)
+            return signin_form(request, 403, "The sign-in form was out of date or not this server's; sign in again.")
         entry = ws.credentials.get(person)
         with store_for(ws.db, READ) as (store, _):
             member = is_team_member(store, person)
         if entry is None or not member or not password_matches(entry, password):
             get_logger(cycle_id=None, node="web", agent=None).info("signin_refused", person=person)
-            return ws.page(request, "signin.html", 401, error="That name and password do not match a member of the "
-                                                              "team file.")
+            return signin_form(request, 401, "That name and password do not match a member of the team file.")
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(COOKIE, ws.sessions.issue(person), max_age=SESSION_MAX_AGE_S, httponly=True,
                             samesite="strict", path="/")

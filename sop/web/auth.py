@@ -1,5 +1,7 @@
 """Who is signed in: passwords checked against salted scrypt hashes, a signed session cookie
-(HttpOnly, SameSite=Strict) and a CSRF token on every form that writes.
+(HttpOnly, SameSite=Strict) and a CSRF token on every form that writes, the sign-in form too (its
+token sits in a short-lived signed cookie of its own, so a page elsewhere cannot sign a browser in
+as someone else).
 
 The credentials file maps a person of the team file to `{"salt": HEX, "hash": HEX}`; the team
 file (in the store) says who they are and what they may approve, so a person must be on both.
@@ -19,6 +21,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 DEMO_USERS = Path(__file__).with_name("demo-users.json")
 COOKIE = "sop_session"
+SIGNIN_COOKIE = "sop_signin"
+SIGNIN_MAX_AGE_S = 3600
 SESSION_MAX_AGE_S = 12 * 3600
 # scrypt at n=2**14, r=8: about 16 MiB and a few tens of milliseconds per check.
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
@@ -60,7 +64,22 @@ class Sessions:
     """Session cookies signed with the server's secret (a fresh one per process unless given)."""
 
     def __init__(self, secret: str | None = None):
-        self._signer = URLSafeTimedSerializer(secret or secrets.token_hex(32), salt="sop-session")
+        secret = secret or secrets.token_hex(32)
+        self._signer = URLSafeTimedSerializer(secret, salt="sop-session")
+        self._signin = URLSafeTimedSerializer(secret, salt="sop-signin")
+
+    def signin_form(self) -> tuple[str, str]:
+        """(cookie, token) for a sign-in form: the form carries the token, the cookie its signed copy."""
+        token = secrets.token_urlsafe(24)
+        return self._signin.dumps(token), token
+
+    def signin_ok(self, cookie: str | None, token: str) -> bool:
+        """Whether a sign-in POST comes from a form this server gave out, within the hour."""
+        try:
+            expected = self._signin.loads(cookie or "", max_age=SIGNIN_MAX_AGE_S)
+        except BadSignature:
+            return False
+        return bool(token) and isinstance(expected, str) and hmac.compare_digest(expected, token)
 
     def issue(self, person: str) -> str:
         return self._signer.dumps({"person": person, "csrf": secrets.token_urlsafe(24)})

@@ -1,16 +1,21 @@
 """The chat in the workspace: slash commands and questions through `sop chat`'s code, the
-answer streamed part by part as newline-delimited JSON."""
+answer streamed as newline-delimited JSON parts: the model's draft piece by piece as it writes it
+("draft", and "drop" when the draft was not the answer), each tool call as it is made ("tool"),
+then the answer as the terminal shows it ("text"), its ungrounded numbers and any proposal."""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
+from sop.log import get_logger
 from sop.store.busy import StoreBusy
 from sop.web.access import StoreUnreadable, store_for
 from sop.web.workspace import Workspace
@@ -39,9 +44,13 @@ def add_chat_routes(app: FastAPI, ws: Workspace) -> None:
 
 
 def _text(renderable: Any) -> str:
-    """A chat renderable (rich text or table) as plain text, as the terminal would show it."""
+    """A chat renderable as plain text: a text as it is (the page wraps it), a table as the
+    terminal would draw it."""
     from rich.console import Console
+    from rich.text import Text
 
+    if isinstance(renderable, Text):
+        return renderable.plain
     console = Console(record=True, width=110, file=io.StringIO(), color_system=None)
     console.print(renderable)
     return console.export_text()
@@ -49,28 +58,42 @@ def _text(renderable: Any) -> str:
 
 def _chat_stream(ws: Workspace, person: str, line: str) -> Iterator[bytes]:
     """Answer the line with `sop chat`'s code (a slash command, or a turn of the agents): a first
-    part at once, then the answer's parts. The store is held while the answer is worked out and
-    let go before the parts are sent, so a slow reader never keeps it."""
+    part at once, then each part as it is ready, the model's answer piece by piece as it writes
+    it. The turn runs in a thread of its own that holds the store, so a slow reader never keeps it."""
     if not line:
         yield _part("error", "type a slash command (/help lists them) or a question")
         return
     yield _part("status", "working on it…")
+    parts: queue.Queue[bytes | None] = queue.Queue()
+    threading.Thread(target=_answer_into, args=(parts, ws, person, line), name="sop-chat-turn", daemon=True).start()
+    while (part := parts.get()) is not None:
+        yield part
+
+
+def _answer_into(parts: queue.Queue[bytes | None], ws: Workspace, person: str, line: str) -> None:
     try:
         with store_for(ws.db, "sop chat (sop serve)") as (store, _):
-            parts = _answer(store, ws, person, line)
+            for part in _answer(store, ws, person, line, parts.put):
+                parts.put(part)
     except (StoreBusy, StoreUnreadable) as exc:
-        parts = [_part("error", str(exc))]
-    yield from parts
+        parts.put(_part("error", str(exc)))
+    except Exception as exc:  # the page gets one line, the log the rest
+        get_logger(cycle_id=None, node="chat", agent=None).exception("web_chat_failed")
+        parts.put(_part("error", f"the chat failed ({type(exc).__name__}); the slash commands still work"))
+    finally:
+        parts.put(None)
 
 
 def _part(kind: str, text: str, **extra: Any) -> bytes:
     return (json.dumps({"kind": kind, "text": text, **extra}) + "\n").encode()
 
 
-def _answer(store: Store, ws: Workspace, person: str, line: str) -> list[bytes]:
+def _answer(store: Store, ws: Workspace, person: str, line: str, send: Callable[[bytes], None]) -> list[bytes]:
+    """The answer's closing parts; while an agent's turn runs, its draft answer and tool calls
+    go to `send` as they come."""
     from sop.agents.coordinator import UnknownAgent
     from sop.agents.models import ModelUnavailable
-    from sop.chat.conversation import PROPOSAL_TOOL, ChatSession, render
+    from sop.chat.conversation import ChatSession, render
     from sop.chat.slash import SlashError, dispatch
 
     if line.startswith("/"):
@@ -81,20 +104,17 @@ def _answer(store: Store, ws: Workspace, person: str, line: str) -> list[bytes]:
         return [_part("text", _text(renderable)) for renderable in result.renderables]
     session = ChatSession(store, ws.settings, author=person, scope="web")
     try:
-        turn = session.ask(line)
+        turn = session.ask(line, lambda kind, text: send(_part(kind, text)))
     except (UnknownAgent, ModelUnavailable) as exc:
         return [_part("error", str(exc))]
     finally:
         session.close()
-    # the calls behind the answer, shown apart (so not as render's "tools:" line)
-    parts = [_part("tool", f"{t.name}({', '.join(f'{k}={v}' for k, v in t.args.items())})" + ("" if t.ok else " ✗"))
-             for t in turn.tools]
-    parts += [_part("text", _text(r)) for r in render(turn, author=person, confirm=False)
-              if not str(r).startswith("tools: ")]
+    # the calls behind the answer went out as they were made (so not as render's "tools:" line)
+    parts = [_part("text", _text(r)) for r in render(turn, author=person, confirm=False)
+             if not str(r).startswith("tools: ")]
     if turn.ungrounded:
         parts.append(_part("ungrounded", "ungrounded: " + ", ".join(str(n) for n in turn.ungrounded)))
-    proposals = turn.results(PROPOSAL_TOOL)
-    if proposals:
-        parts.append(_part("proposal", "Store this override in the consensus?", proposal=proposals[-1]["proposal"],
-                           max_pct=ws.settings.override_max_pct, beyond=proposals[-1].get("beyond_bound")))
+    if session.pending:  # the turn's override proposal, confirmed with a button
+        parts.append(_part("proposal", "Store this override in the consensus?", proposal=session.pending["proposal"],
+                           max_pct=ws.settings.override_max_pct, beyond=session.pending.get("beyond_bound")))
     return parts

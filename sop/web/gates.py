@@ -17,7 +17,7 @@ from sop.log import get_logger
 from sop.web import views
 from sop.web.access import store_for
 from sop.web.auth import Session
-from sop.web.workspace import READ, Refused, Workspace, keep_progress, period_of, right_of
+from sop.web.workspace import READ, Refused, Workspace, period_of, right_of
 
 if TYPE_CHECKING:
     from sop.config import Settings
@@ -111,14 +111,12 @@ def add_gate_routes(app: FastAPI, ws: Workspace) -> None:
         from sop.graph.runner import CycleError, Cycles
 
         command = f"sop cycle {'approve' if approved else 'reject'} (sop serve, as {who.person})"
-        with store_for(ws.db, command, long=True, period=period) as (store, _):
+        with store_for(ws.db, command, long=True, period=period) as (store, held):
             meter = UsageMeter()
             context = CycleContext(settings=ws.settings, store=store,
                                    model=chat_model(ws.settings, callbacks=[meter]), policy=None)
-            with ws.progress_lock:
-                ws.progress[period] = []
             try:
-                with Cycles(context, on_progress=lambda event: keep_progress(ws, period, event)) as cycles:
+                with Cycles(context, on_progress=held.post) as cycles:
                     parsed = parse_decisions([{k: v for k, v in d.items() if k != "_row"} for d in decisions])
                     outcome = cycles.decide(period, gate, who.person, approved, notes, parsed, accept or None)  # type: ignore[arg-type]
             except (NotAuthorized, AnswerRefused) as exc:
@@ -132,8 +130,6 @@ def add_gate_routes(app: FastAPI, ws: Workspace) -> None:
                 raise Refused(409, str(exc)) from exc
             finally:
                 record_usage(store, period, meter)
-                with ws.progress_lock:
-                    ws.progress.pop(period, None)
         if outcome is None:  # shown once the store is let go, as the page reads it again
             return _executive(request, period, who, problems, form, 422)
         if outcome.state == "waiting":
@@ -165,10 +161,16 @@ def add_gate_routes(app: FastAPI, ws: Workspace) -> None:
             return who
         return _executive(request, period, who, {}, {}, 200)
 
-    @app.get("/package/{period}", response_model=None)
-    def package(request: Request, period: str) -> FileResponse:
+    @app.get("/package/{period}", response_class=HTMLResponse)
+    def package(request: Request, period: str) -> HTMLResponse:
+        """The executive package rendered from the store now, so decisions and action items since
+        week 3 wrote it show; it exists once week 3 has published it."""
+        from sop.report.package import package_html
+
         ws.signed_in(request)
-        return FileResponse(_package_file(ws, period, "executive-package.html"))
+        _package_file(ws, period, "executive-package.html")
+        with store_for(ws.db, READ) as (store, _):
+            return HTMLResponse(package_html(store, period, period))
 
     @app.get("/download/{period}/{name}", response_model=None)
     def download(request: Request, period: str, name: str) -> FileResponse:

@@ -1,9 +1,8 @@
 """What the workspace's routes share: the settings, sessions, templates, who is signed in,
-the refusals, and the progress of the steps the server runs."""
+the refusals, and the progress of the running steps."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +30,7 @@ class Refused(Exception):
 
 
 class Workspace:
-    """What the routes share: the settings, the store's path, sessions, credentials, templates,
-    and the progress events of the steps the server is running."""
+    """What the routes share: the settings, the store's path, sessions, credentials and templates."""
 
     def __init__(self, settings: Settings, credentials: Path, secret: str | None):
         self.settings = settings
@@ -40,8 +38,6 @@ class Workspace:
         self.sessions = Sessions(secret)
         self.credentials = load_credentials(credentials)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
-        self.progress: dict[str, list[dict[str, Any]]] = {}
-        self.progress_lock = threading.Lock()
 
     def session(self, request: Request) -> Session | None:
         return self.sessions.read(request.cookies.get(COOKIE))
@@ -87,13 +83,9 @@ def period_of(store: Store, asked: str | None) -> str:
     return period
 
 
-def progress_snapshot(ws: Workspace) -> dict[str, list[dict[str, Any]]]:
-    """The last eight progress events of each cycle a step of which the server ran."""
-    with ws.progress_lock:
-        return {p: events[-8:] for p, events in ws.progress.items()}
+def progress_snapshot(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """The running step of each cycle, whether the workspace or a command runs it: who runs it
+    and its last events (`sop.store.progress_board`)."""
+    from sop.store.progress_board import running_steps
 
-
-def keep_progress(ws: Workspace, period: str, event: Any) -> None:
-    """Keep a step's progress event for the cycle page, which polls /api/progress."""
-    with ws.progress_lock:
-        ws.progress.setdefault(period, []).append({k: v for k, v in dict(event).items() if k != "payload"})
+    return running_steps(ws.db)

@@ -22,8 +22,18 @@ function decisionRows() {
 }
 
 function appendPart(transcript, part) {
-  const block = document.createElement(part.kind === "text" ? "pre" : "p");
-  block.className = "part " + part.kind;
+  const draft = transcript.querySelector(".part.draft");
+  if (part.kind === "draft") {  // the answer as the model writes it
+    if (draft) draft.textContent += part.text;
+    else appendPart(transcript, {kind: "draft-start", text: part.text});
+    transcript.scrollTop = transcript.scrollHeight;
+    return;
+  }
+  if (draft && part.kind !== "tool") draft.remove();  // dropped, or replaced by the checked answer
+  if (part.kind === "drop") return;
+  const kind = part.kind === "draft-start" ? "draft" : part.kind;
+  const block = document.createElement(kind === "text" || kind === "draft" ? "pre" : "p");
+  block.className = "part " + kind;
   block.textContent = part.kind === "tool" ? "tool call: " + part.text : part.text;
   transcript.appendChild(block);
   if (part.kind === "proposal") proposalButtons(block, part);
@@ -112,10 +122,11 @@ function progress() {
     if (!response.ok) return;
     const cycles = await response.json();
     const lines = [];
-    for (const [period, events] of Object.entries(cycles)) {
-      for (const e of events) lines.push(`${period} ${e.node}${e.agent ? " " + e.agent : ""}: ${e.message}`);
+    for (const [period, step] of Object.entries(cycles)) {
+      lines.push(`${period}: ${step.command} (PID ${step.pid})`);
+      for (const e of step.events) lines.push(`  ${e.node}${e.agent ? " " + e.agent : ""}: ${e.message}`);
     }
-    if (lines.length) shown.textContent = lines.join("\n");
+    shown.textContent = lines.length ? lines.join("\n") : "No step is running.";
   }, 1500);
 }
 

@@ -1,0 +1,82 @@
+"""A model's reply streamed into the chat as it is written (respx plays OpenAI's server-sent
+events in-process): the draft answer arrives piece by piece, each tool call is told when made, a
+draft the runtime sends back is dropped, and the meter still counts the streamed tokens."""
+
+from __future__ import annotations
+
+import pytest
+import respx
+from chat_company import API, SECRET, Script, settings, tool_results
+from model_stream import streamed
+
+from sop.chat.conversation import ChatSession
+from sop.store import Store
+
+QUESTION = "how many widgets will we sell in the next 3 months?"
+SUMMARY_ARGS = {"family": "widgets", "months": 3}
+
+
+@pytest.fixture
+def api():
+    with respx.mock(assert_all_called=False) as router:
+        yield router
+
+
+def _ask(root, line: str) -> tuple[list[tuple[str, str]], ChatSession, object]:
+    heard: list[tuple[str, str]] = []
+    with Store(root / "sop.duckdb") as store:
+        chat = ChatSession(store, settings(root, openai_api_key=SECRET))
+        result = chat.ask(line, lambda kind, text: heard.append((kind, text)))
+        chat.close()
+    return heard, chat, result
+
+
+def _units(body: dict) -> str:
+    return f"{tool_results(body)[0]['content']['result']['headline']['units']:,.0f}"
+
+
+def test_the_answer_streams_in_pieces_after_the_tool_call_it_rests_on(api, waiting_company):
+    script = Script(
+        lambda body: streamed(calls=(("forecast-summary", SUMMARY_ARGS),), usage=(300, 12)),
+        lambda body: streamed(calls=(("final-answer", {"text": f"Widgets: {_units(body)} units in the next three "
+                                                                "months, steady against last year."}),),
+                              usage=(420, 30), pieces=10))
+    api.post(API).mock(side_effect=script)
+    heard, chat, result = _ask(waiting_company, QUESTION)
+    assert result.source == "model" and result.ungrounded == []
+    assert heard[0] == ("tool", "forecast-summary(family=widgets, months=3)")
+    drafts = [text for kind, text in heard if kind == "draft"]
+    assert len(drafts) >= 5, heard  # written piece by piece, not all at once
+    assert "".join(drafts) == result.answer and [k for k, _ in heard if k == "drop"] == []
+    assert all(body["stream"] is True and body["stream_options"] == {"include_usage": True}
+               for body in script.requests)
+    assert (chat.totals["calls"], chat.totals["input_tokens"], chat.totals["output_tokens"]) == (2, 720, 42)
+
+
+def test_a_draft_the_runtime_sends_back_is_dropped_and_the_rewrite_streams(api, waiting_company):
+    script = Script(
+        lambda body: streamed(calls=(("forecast-summary", SUMMARY_ARGS),)),
+        lambda body: streamed(calls=(("final-answer", {"text": "Widgets: 987,654 units."}),)),
+        lambda body: streamed(calls=(("final-answer", {"text": f"Widgets: {_units(script.requests[1])} units."}),)))
+    api.post(API).mock(side_effect=script)
+    heard, _, result = _ask(waiting_company, QUESTION)
+    kinds = [kind for kind, _ in heard]
+    assert kinds.count("drop") == 1
+    cut = kinds.index("drop")
+    assert "".join(t for k, t in heard[:cut] if k == "draft") == "Widgets: 987,654 units."
+    assert "".join(t for k, t in heard[cut:] if k == "draft") == result.answer
+    assert result.ungrounded == [] and "987,654" not in result.answer
+
+
+def test_text_before_a_tool_call_is_dropped_as_not_the_answer(api, waiting_company):
+    script = Script(
+        lambda body: streamed(content="Let me look that up.", calls=(("forecast-summary", SUMMARY_ARGS),)),
+        lambda body: streamed(content=f"Widgets: {_units(body)} units."))
+    api.post(API).mock(side_effect=script)
+    heard, _, result = _ask(waiting_company, QUESTION)
+    kinds = [kind for kind, _ in heard]
+    cut = kinds.index("drop")
+    assert "".join(t for k, t in heard[:cut] if k == "draft") == "Let me look that up."
+    assert kinds[:cut].count("tool") == 1 and kinds[cut + 1:].count("tool") == 0
+    assert "".join(t for k, t in heard[cut:] if k == "draft") == result.answer
+    assert result.answer == f"Widgets: {_units(script.requests[1])} units."
