@@ -89,8 +89,9 @@ class ChatSession:
         self.confirmed_once = False
         return result
 
-    def reply(self, line: str) -> list[RenderableType]:
-        """What the REPL shows for a free-text line: a confirmation, or an agent's answer."""
+    def reply(self, line: str, listen: Listener | None = None) -> list[RenderableType]:
+        """What the REPL shows for a free-text line: a confirmation, or an agent's answer (its
+        turn told to `listen` as it goes)."""
         shown: list[RenderableType] = []
         if self.pending is not None:
             answer = _CONFIRM.match(line)
@@ -99,7 +100,7 @@ class ChatSession:
             shown.append(Text("(The override proposal was not stored.)", style="yellow"))
             self.pending = None
         try:
-            return shown + render(self.ask(line), self.author)
+            return shown + render(self.ask(line, listen), self.author)
         except UnknownAgent as exc:
             return [*shown, Text(str(exc), style="red")]
         except ModelUnavailable as exc:  # the offline model failed too: say so, keep the session

@@ -94,8 +94,34 @@ def chat(
             session.close()
 
 
+def _as_it_goes(session: ChatSession) -> FreeTextHandler:
+    """The free-text handler; on a terminal it also shows the turn as it goes, each tool call and
+    the answer as the model writes it, and clears that once the checked answer is printed."""
+    if not console.is_terminal:
+        return session.reply
+
+    def reply(line: str) -> list[RenderableType]:
+        from rich.live import Live
+
+        calls: list[str] = []
+        draft = ""
+        with Live(console=console, transient=True, refresh_per_second=20) as live:
+            def listen(kind: str, text: str) -> None:
+                nonlocal draft
+                if kind == "tool":
+                    calls.append(f"tool call: {text}")
+                draft = "" if kind == "drop" else draft + text if kind == "draft" else draft
+                live.update(Text("\n".join([*calls, draft]), style="dim"))
+
+            return session.reply(line, listen)
+
+    return reply
+
+
 def _loop(store: Store, cfg: Settings, session: ChatSession) -> None:
     from sop.chat.slash import SlashError
+
+    free_text = _as_it_goes(session)
 
     while True:
         try:
@@ -111,7 +137,7 @@ def _loop(store: Store, cfg: Settings, session: ChatSession) -> None:
         if not line:
             continue
         try:
-            for renderable in respond(store, cfg, line, session.reply):
+            for renderable in respond(store, cfg, line, free_text):
                 console.print(renderable)
         except SlashError as exc:
             console.print(Text(str(exc), style="red"))
