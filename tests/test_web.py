@@ -318,14 +318,24 @@ def test_erin_approves_with_a_capacity_decision_and_the_plan_version_appears(sig
 
 
 def test_the_package_is_rendered_from_the_store_not_from_its_file(signed_in, company):
+    from sop.store import Store
+    from sop.store.busy import hold_store
+
     written = Path(company.env["SOP_OUT"]) / PERIOD / "executive-package.html"
     kept = written.read_text()
+    page = signed_in("erin")
+    page.goto(f"/package/{PERIOD}")
+    late = "a refusal logged after the package was written"
+    assert late not in page.text_content("body")
+    with hold_store(company.env["SOP_DB"], "the test", long=False, wait_s=30), Store(company.env["SOP_DB"]) as store:
+        store.log_refusal(cycle_id=PERIOD, gate="executive", attempt=99, by="sam", reason=late, figures={})
+    page.goto(f"/package/{PERIOD}")
+    assert late in page.text_content("body") and written.read_text() == kept  # the log is read now
     written.write_text("<html><body><h1>a stale package</h1></body></html>")
     try:
-        page = signed_in("erin")
         page.goto(f"/package/{PERIOD}")
         assert page.text_content("h1") == f"S&OP executive package: {PERIOD}"
-        assert "erin" in page.text_content("body")  # the executive approval, in the package's decision log
+        assert "erin" in page.text_content("body") and late in page.text_content("body")
         assert chart_problems(page.content()) == []
     finally:
         written.write_text(kept)

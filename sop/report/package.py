@@ -118,11 +118,25 @@ def _follow_through(store: Store, period: str) -> str:
 
 
 def package_html(store: Store, cycle_id: str, period: str) -> str:
-    """The executive package as one self-contained page, from the store as it is now (the
-    workspace shows it live; `build_package` writes it)."""
+    """The executive package as one self-contained page, from the store as it is now."""
+    return plan_part(store, cycle_id, period) + record_part(store, cycle_id, period)
+
+
+def record_part(store: Store, cycle_id: str, period: str) -> str:
+    """The package's end: the cycle's decision log and the follow-through on earlier action items,
+    which change as people decide and close items, while the plan above them changes only when
+    weeks 3 and 4 write the package."""
+    decisions = store.decision_log(cycle_id)[["seq", "gate", "decision", "decided_by", "decided_at", "rationale"]]
+    return f"""<h2>Decision log</h2>{_table(decisions)}
+<h2>Follow-through on earlier action items</h2>{_follow_through(store, period)}
+</main></body></html>"""
+
+
+def plan_part(store: Store, cycle_id: str, period: str) -> str:
+    """The package up to the decision log: the plan, the finance and the gaps, as weeks 3 and 4
+    left them."""
     summary = views.plan_summary(store, cycle_id)
     gaps = views.supply_gaps(store, cycle_id, top=15)
-    decisions = store.decision_log(cycle_id)[["seq", "gate", "decision", "decided_by", "decided_at", "rationale"]]
     reports = views.agent_narratives(store, cycle_id)
     suppliers = views.supplier_tiers(store, cycle_id)
     targets = views.inventory_targets_by_segment(store, cycle_id)
@@ -140,7 +154,7 @@ def package_html(store: Store, cycle_id: str, period: str) -> str:
                  _kpi("revenue vs budget", signed_percent(r / b - 1), "bad" if r < b else "good")]
     narratives = "".join(f"<p><b>{escape(a)}</b>: {escape(n)}</p>" for a, n, _ in reports.itertuples(index=False))
 
-    html = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">\
 <title>S&amp;OP executive package {escape(period)}</title>
 <style>{CSS}</style></head><body><main>
@@ -162,10 +176,7 @@ def package_html(store: Store, cycle_id: str, period: str) -> str:
 <h2>Supplier tiers</h2>{_table(suppliers, {"score": "score"})}
 <h2>The base plan's supply gaps month by month, on the same scale (their sums are ranked above)</h2>\
 {_table(gaps, {"units": "units", "value": "money"})}
-<h2>Decision log</h2>{_table(decisions)}
-<h2>Follow-through on earlier action items</h2>{_follow_through(store, period)}
-</main></body></html>"""
-    return html
+"""
 
 
 def build_package(store: Store, cycle_id: str, period: str, out_dir: Path) -> Path:

@@ -163,14 +163,17 @@ def add_gate_routes(app: FastAPI, ws: Workspace) -> None:
 
     @app.get("/package/{period}", response_class=HTMLResponse)
     def package(request: Request, period: str) -> HTMLResponse:
-        """The executive package rendered from the store now, so decisions and action items since
-        week 3 wrote it show; it exists once week 3 has published it."""
-        from sop.report.package import package_html
+        """The executive package as it stands: its plan part as weeks 3 and 4 left it (kept while
+        the package file they wrote is the same), its decision log and follow-through read now."""
+        from sop.report.package import plan_part, record_part
 
         ws.signed_in(request)
-        _package_file(ws, period, "executive-package.html")
+        written = _package_file(ws, period, "executive-package.html").stat().st_mtime_ns
         with store_for(ws.db, READ) as (store, _):
-            return HTMLResponse(package_html(store, period, period))
+            kept = ws.package_plans.get(period)
+            if kept is None or kept[0] != written:
+                kept = ws.package_plans[period] = (written, plan_part(store, period, period))
+            return HTMLResponse(kept[1] + record_part(store, period, period))
 
     @app.get("/download/{period}/{name}", response_model=None)
     def download(request: Request, period: str, name: str) -> FileResponse:

@@ -30,7 +30,8 @@ class Refused(Exception):
 
 
 class Workspace:
-    """What the routes share: the settings, the store's path, sessions, credentials and templates."""
+    """What the routes share: the settings, the store's path, sessions, credentials, templates and
+    the plan part of each package shown."""
 
     def __init__(self, settings: Settings, credentials: Path, secret: str | None):
         self.settings = settings
@@ -38,6 +39,7 @@ class Workspace:
         self.sessions = Sessions(secret)
         self.credentials = load_credentials(credentials)
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.package_plans: dict[str, tuple[int, str]] = {}  # period -> (package file's mtime, plan part)
 
     def session(self, request: Request) -> Session | None:
         return self.sessions.read(request.cookies.get(COOKIE))
