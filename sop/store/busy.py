@@ -20,10 +20,12 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sop.store.location import local_stem, shown
-from sop.store.progress_board import ProgressBoard
+
+if TYPE_CHECKING:
+    from sop.store.progress_board import ProgressBoard
 
 ANNOUNCE_S = 2.0
 
@@ -92,6 +94,8 @@ class Hold:
     def post(self, event: Mapping[str, Any]) -> None:
         """Show a progress event of the step this command runs to the workspace's cycle page."""
         if self.board is None:
+            from sop.store.progress_board import ProgressBoard  # only a command that runs a step needs it
+
             self.board = ProgressBoard(self.db, self.holder.period or "", self.holder.command)
         self.board(event)
 
