@@ -7,12 +7,16 @@ Steps, each timed:
 - generate: the scaled sample company (`sop.data.sample_company.scaled`), written as CSV;
 - import: `sop data load` into a DuckDB file and, with --postgres (or SOP_TEST_POSTGRES_URL),
   into a fresh PostgreSQL database, side by side;
-- week 1: the per-series forecast of every SKU × DC series, on 2 local processes and on a Dask
-  LocalCluster of 2 single-threaded worker processes; wall and CPU seconds (this process, its
-  workers) and whether the two results are equal;
+- week 1: the per-series forecast of every SKU × DC series on 2 local processes, with a line
+  per tenth of the series done;
 - week 2: the base scenario's supply LP from that forecast (12 months), planned by family and
-  disaggregated to SKUs; with --sku-lp also at SKU level, and how far apart the two objectives are.
-Peak memory is ru_maxrss of this process and of the largest worker.
+  disaggregated to SKUs; with --sku-lp also at SKU level, and how far apart the two objectives are;
+- week 1 again on Dask: the same forecast on the LocalCluster `sop forecast --dask local` starts
+  (`dask_runner.local_cluster`, 2 single-threaded workers), and whether it equals the local one.
+  Its CPU is all of it: this process from the cluster's start to its close (scheduler, nannies,
+  client) and each worker's whole life, against this process and its children for the local run.
+Peak memory is ru_maxrss of this process and of the largest worker. Week 2 runs before the Dask
+forecast so that a run cut short still has its figures.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import resource
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,26 +80,40 @@ def _history(db: Path) -> pd.DataFrame:
                          "y": orders["ordered_qty"].astype(float)})
 
 
-def _forecast_on_dask(history: pd.DataFrame) -> tuple[pd.DataFrame, float, float, float]:
-    """The forecast on a 2-worker LocalCluster; wall seconds, CPU seconds of this process and of
-    the workers (read in each worker before the cluster closes), and the workers' peak RSS (MB)."""
-    from distributed import Client, LocalCluster
+def _forecast_on_dask(history: pd.DataFrame, progress) -> tuple[pd.DataFrame, float, float]:
+    """The forecast on `sop forecast --dask local`'s cluster with 2 workers; CPU seconds of this
+    process from the cluster's start to its close plus each worker's whole life (read in the
+    worker before the cluster closes), and the workers' peak RSS (MB)."""
+    from distributed import Client
 
+    from sop.tools.forecasting.dask_runner import local_cluster
     from sop.tools.forecasting.demand_forecast import forecast_frames
 
     def worker_usage() -> tuple[float, float]:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        before = sum(cpu for cpu, _ in client.run(worker_usage).values())
-        cpu, started = _cpu_self(), time.perf_counter()
-        forecast = forecast_frames(history, HORIZON, dask_scheduler=cluster.scheduler_address).forecast
-        wall, own = time.perf_counter() - started, _cpu_self() - cpu
-        after = client.run(worker_usage)
-    workers = sum(c for c, _ in after.values()) - before
-    return forecast, wall, own + workers, max(rss for _, rss in after.values())
+    cpu = _cpu_self()
+    with local_cluster(2) as cluster, Client(cluster) as client:
+        forecast = forecast_frames(history, HORIZON, progress=progress,
+                                   dask_scheduler=cluster.scheduler_address).forecast
+        workers = client.run(worker_usage)
+    own = _cpu_self() - cpu
+    return forecast, own + sum(c for c, _ in workers.values()), max(rss for _, rss in workers.values())
+
+
+def _tenths(name: str, total: int) -> Callable[[int], None]:
+    """The engine's progress callback (series finished per chunk), printing a line each time
+    another tenth of the `total` series is done."""
+    started, done = time.perf_counter(), [0, 0]
+
+    def report(finished: int) -> None:
+        done[0] += finished
+        if done[0] * 10 // total > done[1]:
+            done[1] = done[0] * 10 // total
+            _step(f"  {name}", started, done=f"{done[0]:,}/{total:,}")
+
+    return report
 
 
 def _plan_instance(db: Path, forecast: pd.DataFrame):
@@ -162,14 +181,9 @@ def main() -> None:
         history_all, history = history, history[history["unique_id"].isin(keep)]
     series = history["unique_id"].nunique()
     cpu, children, started = _cpu_self(), _cpu_children(), time.perf_counter()
-    local = forecast_frames(history, HORIZON, n_jobs=2).forecast
+    local = forecast_frames(history, HORIZON, n_jobs=2, progress=_tenths("local", series)).forecast
     local_cpu = _cpu_self() - cpu + _cpu_children() - children
     _step("week 1 forecast, local", started, series=f"{series:,}", cpu_s=f"{local_cpu:.1f}")
-    started = time.perf_counter()
-    on_dask, _, dask_cpu, worker_mb = _forecast_on_dask(history)
-    equal = on_dask.equals(local)
-    _step("week 1 forecast, Dask 2w", started, cpu_s=f"{dask_cpu:.1f}",
-          cpu_vs_local=f"{dask_cpu / local_cpu:.2f}x", equal=equal, worker_peak_mb=f"{worker_mb:.0f}")
 
     started = time.perf_counter()
     instance, family_of = _plan_instance(db, _last_year_again(history_all) if args.forecast_series else local)
@@ -186,6 +200,14 @@ def main() -> None:
         sku_gap = (family.cost.objective if family.cost else 0) / (optimum.objective or 1) - 1
         _step("week 2 LP by SKU", started, status=optimum.status, objective=f"{optimum.objective:,.0f}",
               family_lp_vs_optimum=f"{gap:+.2%}", disaggregated_vs_optimum=f"{sku_gap:+.2%}")
+    del instance, family
+    print(f"peak memory so far: this process {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB",
+          flush=True)
+
+    started = time.perf_counter()
+    on_dask, dask_cpu, worker_mb = _forecast_on_dask(history, _tenths("Dask", series))
+    _step("week 1 forecast, Dask 2w", started, cpu_s=f"{dask_cpu:.1f}",
+          cpu_vs_local=f"{dask_cpu / local_cpu:.3f}x", equal=on_dask.equals(local), worker_peak_mb=f"{worker_mb:.0f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: this process {peak:,.0f} MB, largest local worker {children_peak:,.0f} MB, "

@@ -3,10 +3,14 @@ solves one at the configured level (SOP_PLAN_LEVEL: by SKU, or by family for a l
 
 Week 2 builds each scenario's instance here once, solves it and keeps both
 (`sop.store.solved_plans`); weeks 3 and 4 read them back, so every week sees the same cost
-rates and the same demand.
+rates and the same demand. Week 3's option set and what-ifs re-plan at the same level
+(`what_if_basis`): at family level, on the group instance, so none of them solves the SKU LP
+that the level is there to avoid.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -14,7 +18,8 @@ from sop.agents.logistics_planner import LOGISTICS_PLANNER
 from sop.config import Settings
 from sop.graph.outputs import expect
 from sop.store.plan_inputs import PlanInputs
-from sop.tools.supply.aggregate_plan import LeveledPlanInput
+from sop.tools.finance.projection import FinanceItem
+from sop.tools.supply.aggregate_plan import LeveledPlanInput, family_instance, planned_by_family
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
 SCENARIOS = ("base", "upside", "downside")
@@ -56,3 +61,31 @@ def solve_plan(settings: Settings, instance: SupplyPlanInstance, family_of: dict
     by family above the size docs/SCALE.md names), in the SKU result format either way."""
     return expect(SupplyPlanResult, LOGISTICS_PLANNER.use("supply-plan-at-level", LeveledPlanInput(
         instance=instance, family_of=family_of, level=settings.plan_level), log))
+
+
+class WhatIfBasis(NamedTuple):
+    """What week 3's gap resolution re-plans from: an instance, its optimal plan and the items
+    priced, and the number of planning groups when that is the family level (else None)."""
+
+    instance: SupplyPlanInstance
+    plan: SupplyPlanResult
+    items: list[FinanceItem]
+    groups: int | None
+
+
+def what_if_basis(settings: Settings, instance: SupplyPlanInstance, plan: SupplyPlanResult,
+                  items: list[FinanceItem], log) -> WhatIfBasis:
+    """The base scenario's instance and plan where the level is SKU. Where it is family, the group
+    instance, its plan (the group LP week 2 solved, solved again by the logistics-planner: the same
+    instance gives the same plan) and each group as an item at its members' demand-weighted price
+    and standard cost, so the option set and every what-if solve the small LP."""
+    if not planned_by_family(instance, settings.plan_level):
+        return WhatIfBasis(instance, plan, items, None)
+    family = family_instance(instance, {i.sku: i.family for i in items})
+    group_plan = expect(SupplyPlanResult, LOGISTICS_PLANNER.use("supply-plan", family.instance, log))
+    item_of = {i.sku: i for i in items}
+    group_items = [FinanceItem(sku=g.name, family=g.family,
+                               price=float(family.shares[g.name] @ [item_of[s].price for s in g.skus]),
+                               unit_cost=float(family.shares[g.name] @ [item_of[s].unit_cost for s in g.skus]))
+                   for g in family.groups]
+    return WhatIfBasis(family.instance, group_plan, group_items, len(family.groups))

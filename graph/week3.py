@@ -16,6 +16,7 @@ from sop.agents.inventory_optimizer import INVENTORY_OPTIMIZER
 from sop.agents.logistics_planner import LOGISTICS_PLANNER
 from sop.graph.context import CycleContext, RunContext, open_context
 from sop.graph.outputs import expect
+from sop.graph.plan_inputs import WhatIfBasis, what_if_basis
 from sop.graph.progress import Progress
 from sop.graph.state import CycleState
 from sop.log import get_logger
@@ -104,16 +105,21 @@ def _kpis(ctx: CycleContext, state: CycleState, items: list[FinanceItem], target
     return kpis
 
 
-def _resolve_gaps(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult,
-                  items: list[FinanceItem], rows: list[FinanceRow], variances: list[VarianceRow],
-                  targets: dict[str, float], progress: Progress) -> GapResolution:
-    """Rank the base plan's gaps by margin at risk and re-plan the best levers for the top ones."""
+def _resolve_gaps(ctx: CycleContext, state: CycleState, basis: WhatIfBasis, rows: list[FinanceRow],
+                  variances: list[VarianceRow], targets: dict[str, float], progress: Progress) -> GapResolution:
+    """Rank the base plan's gaps by margin at risk and re-plan the best levers for the top ones, at
+    the plan's level (`what_if_basis`). A group cannot move one SKU's promotion, so at family level
+    only the promotions of whole families are levers."""
     cycle_id = state["cycle_id"]
     counter = progress.tool(LOGISTICS_PLANNER.name, "gap-resolution", "what-if re-plans solved:", "")
     promotions = finance_inputs.open_promotions(ctx.store, state["period"])
+    if basis.groups is not None:
+        progress.say(f"re-planning the gaps on the family plan's {basis.groups} planning groups (SOP_PLAN_LEVEL)",
+                     agent=LOGISTICS_PLANNER.name, tool="gap-resolution")
+        promotions = promotions[promotions["sku"].fillna("") == ""]
     suppliers = finance_inputs.supplier_tiers(ctx.store, cycle_id)
     resolution = expect(GapResolution, run_tool("gap-resolution", GapResolutionInput(
-        instance=instance, plan=plan, items=items, financials=rows, variances=variances,
+        instance=basis.instance, plan=basis.plan, items=basis.items, financials=rows, variances=variances,
         promotions=promotions.astype(object).where(promotions.notna(), None).to_dict("records"),
         suppliers=suppliers.astype(object).where(suppliers.notna(), None).to_dict("records"),
         targets=targets, tolerance=ctx.settings.variance_tolerance, max_whatifs=ctx.settings.max_whatifs),
@@ -179,8 +185,8 @@ def review_finances(ctx: CycleContext, state: CycleState, progress: Progress) ->
                       cycle_id=cycle_id)
     progress.say("last month's key metrics", agent=INVENTORY_OPTIMIZER.name, tool="kpi-scorecard")
     _kpis(ctx, state, items, targets)
-    resolution = _resolve_gaps(ctx, state, *plans["base"], items, projections["base"], variances["base"], targets,
-                               progress)
+    basis = what_if_basis(ctx.settings, *plans["base"], items, log)
+    resolution = _resolve_gaps(ctx, state, basis, projections["base"], variances["base"], targets, progress)
     figures = _figures(projections["base"], variances["base"], resolution)
     package = Path(ctx.settings.out_dir) / cycle_id
     progress.say("writing the executive package")

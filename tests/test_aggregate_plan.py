@@ -13,7 +13,7 @@ from sop.log import get_logger
 from sop.tools.supply.aggregate_plan import (
     AGGREGATE_ABOVE_SKUS,
     LeveledPlanInput,
-    aggregate_instance,
+    family_instance,
     plan_level,
     planning_groups,
     sku_plan_cost,
@@ -21,6 +21,7 @@ from sop.tools.supply.aggregate_plan import (
     solve_family_plan,
     supply_plan_at_level,
 )
+from sop.tools.supply.supply_plan_layout import layout_of
 from sop.tools.supply.supply_plan_solve import solve_supply_plan
 
 SKUS = 120
@@ -60,8 +61,30 @@ def test_groups_keep_each_skus_routing_and_supplier(instance, family_of):
     for g in groups:
         assert all((s, p) in routed for s in g.skus for p in g.plants)
         assert {supplier[s] for s in g.skus} == {g.supplier}
-    small = aggregate_instance(instance, groups)
+    small = family_instance(instance, family_of).instance
     assert sum(sum(d.qty) for d in small.demand) == pytest.approx(sum(sum(d.qty) for d in instance.demand))
+    for rows in ("initial_inventory", "safety_stock"):
+        assert sum(r.qty for r in getattr(small, rows)) == pytest.approx(sum(r.qty for r in getattr(instance, rows)))
+
+
+def test_a_groups_pipeline_is_its_members_pipeline(instance, family_of):
+    group = planning_groups(instance, family_of)[0]
+    a, b = group.skus[:2]
+    months = len(instance.periods)
+    arriving = instance.model_validate({**instance.model_dump(), "in_transit": [
+        {"sku": a, "dc": "D1", "qty": [10.0] + [0.0] * (months - 1)},
+        {"sku": b, "dc": "D1", "qty": [2.5, 4.0] + [0.0] * (months - 2)}]})
+    (row,) = family_instance(arriving, family_of).instance.in_transit
+    assert (row.sku, row.dc, row.qty[:3]) == (group.name, "D1", [12.5, 4.0, 0.0])
+
+
+def test_the_sku_arrays_are_built_once_per_family_plan(instance, family_of, monkeypatch):
+    from sop.tools.supply import aggregate_plan
+
+    built = []
+    monkeypatch.setattr(aggregate_plan, "layout_of", lambda inst: built.append(inst) or layout_of(inst))
+    solve_family_plan(instance, family_of)
+    assert built == [instance]  # grouping, splitting and costing share one set of arrays
 
 
 def test_the_family_plan_is_close_to_the_sku_optimum_and_ships_only_on_routings(instance, family_of, sku_optimum):

@@ -50,6 +50,26 @@ def test_dask_results_equal_the_local_run_and_progress_moves_per_chunk(history, 
     assert sum(reported) == SERIES and len(reported) == -(-SERIES // 5) and max(reported) == 5
 
 
+def test_the_local_cluster_forks_lean_workers_and_gives_the_same_forecast(history):
+    """`sop forecast --dask local`'s workers are forked with the engine already imported and run
+    no profiler, so the cluster costs little more CPU than local processes (bench/RESULTS.md)."""
+    import sys
+
+    import dask
+    from distributed import Client
+
+    def worker_state() -> tuple[bool, bool]:
+        engine = "sop.tools.forecasting.series_forecast" in sys.modules
+        return engine, dask.config.get("distributed.worker.profile.enabled")
+
+    local = forecast_frames(history, HORIZON, n_jobs=1)
+    with dask_runner.local_cluster(2) as lean, Client(lean) as client:
+        states = client.run(worker_state)  # before any task has run
+        on_dask = forecast_frames(history, HORIZON, dask_scheduler=lean.scheduler_address)
+    assert list(states.values()) == [(True, False), (True, False)]
+    pd.testing.assert_frame_equal(on_dask.forecast, local.forecast, check_exact=True)
+
+
 def test_chunks_carry_enough_series():
     assert dask_chunk_size(50, 2) == DASK_CHUNK_MIN
     assert dask_chunk_size(100_000, 2) == DASK_CHUNK_MAX

@@ -14,16 +14,17 @@ from langgraph.runtime import Runtime
 from pagecheck import check_package, find_chromium
 
 from sop.config import Settings
+from sop.graph import week3 as week3_module
 from sop.graph.context import CycleContext
-from sop.graph.plan_inputs import plan_instance
+from sop.graph.plan_inputs import plan_instance, solve_plan
 from sop.graph.week2 import keep_scenario_plan
-from sop.graph.week3 import financial_review
+from sop.graph.week3 import financial_review, run_tool
 from sop.log import get_logger
 from sop.report.workbook import SHEETS
 from sop.store import Store
 from sop.store.forecasts import scenario_demand
 from sop.store.plan_inputs import plan_inputs
-from sop.tools.supply.supply_plan_solve import solve_supply_plan
+from sop.tools.finance.recommendations import GapResolutionInput
 
 PERIOD = "2026-03"
 HORIZON = ["2026-03", "2026-04", "2026-05"]
@@ -43,17 +44,17 @@ def _snapshot(store: Store) -> dict[str, list]:
     return {t: sorted(map(tuple, store.table(t).astype(str).to_numpy().tolist())) for t in PLAN_TABLES}
 
 
-@pytest.fixture(scope="module")
-def week3(tmp_path_factory):
-    """The tiny company through week 2 (solved here), a published plan, then week 3."""
-    root = tmp_path_factory.mktemp("week3")
+def _through_week3(root: Path, plan_level: str):
+    """The tiny company through week 2 (solved here at `plan_level`), a published plan, then week
+    3, with the input week 3 handed to gap resolution."""
     from tests.conftest import TINY_DATA, write_csv
 
     data = root / "data"
     data.mkdir()
     for name, rows in TINY_DATA.items():
         write_csv(data / f"{name}.csv", rows)
-    settings = Settings(SOP_DB=root / "sop.duckdb", SOP_OUT=root / "out", OPENAI_API_KEY=None)
+    settings = Settings(SOP_DB=root / "sop.duckdb", SOP_OUT=root / "out", OPENAI_API_KEY=None,
+                        SOP_PLAN_LEVEL=plan_level)
     store = Store(settings.db)
     store.load_dir(data)
     ctx = CycleContext(settings=settings, store=store)
@@ -61,14 +62,40 @@ def week3(tmp_path_factory):
              "supply": {"scenarios": ["base", "upside", "downside"]}}
     store.replace("forecast_layers", _consensus(), cycle_id=PERIOD, layer="consensus")
     inputs, demand = plan_inputs(store, PERIOD), scenario_demand(store, PERIOD)
+    families = dict(zip(inputs.items["sku"], inputs.items["family"]))
     for scenario in state["supply"]["scenarios"]:
         instance = plan_instance(settings, HORIZON, inputs, demand, scenario)
-        keep_scenario_plan(store, PERIOD, scenario, instance, solve_supply_plan(instance), get_logger())
+        keep_scenario_plan(store, PERIOD, scenario, instance, solve_plan(settings, instance, families, get_logger()),
+                           get_logger())
     store.publish_plan(PERIOD, scenario="base", approved_by="U2")
     before = _snapshot(store)
-    out = financial_review(state, Runtime(context=ctx))
-    yield SimpleNamespace(store=store, before=before, out=out, package=Path(out["package_dir"]))
-    store.close()
+    handed: list[GapResolutionInput] = []
+
+    def spy(tool, payload, cycle_id, progress=None):
+        if tool == "gap-resolution":
+            handed.append(payload)
+        return run_tool(tool, payload, cycle_id, progress)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(week3_module, "run_tool", spy)
+        out = financial_review(state, Runtime(context=ctx))
+    return SimpleNamespace(store=store, before=before, out=out, package=Path(out["package_dir"]), handed=handed)
+
+
+@pytest.fixture(scope="module")
+def week3(tmp_path_factory):
+    """Week 3 at the level `auto` chooses for two SKUs: SKU level."""
+    run = _through_week3(tmp_path_factory.mktemp("week3"), "auto")
+    yield run
+    run.store.close()
+
+
+@pytest.fixture(scope="module")
+def week3_by_family(tmp_path_factory):
+    """Week 3 with SOP_PLAN_LEVEL=family: week 2 planned by family, and so does week 3."""
+    run = _through_week3(tmp_path_factory.mktemp("week3-family"), "family")
+    yield run
+    run.store.close()
 
 
 def test_what_ifs_leave_the_approved_plan_untouched(week3):
@@ -77,7 +104,10 @@ def test_what_ifs_leave_the_approved_plan_untouched(week3):
     assert _snapshot(week3.store) == week3.before
 
 
-def test_the_supplier_cap_is_ranked_and_re_planned(week3):
+@pytest.mark.parametrize("level", ["week3", "week3_by_family"])
+def test_the_supplier_cap_is_ranked_and_re_planned(level, request):
+    """The same figures at either level: each planning group of the tiny company is one SKU."""
+    week3 = request.getfixturevalue(level)
     gaps = week3.store.query("SELECT kind, subject, units, margin_at_risk FROM margin_gaps ORDER BY rank")
     lost = gaps[gaps["kind"] == "demand_over_supply"].iloc[0]
     # 150 units a month of A2 short for 3 months, less the 80 on hand at the start: 370 lost,
@@ -92,6 +122,22 @@ def test_the_supplier_cap_is_ranked_and_re_planned(week3):
     # Premium: 10 % of A2's standard cost (12) on each of the 150 extra units.
     assert sourcing["cost"] == pytest.approx(0.1 * 12 * 150, rel=1e-6)
     assert sourcing["net_benefit"] == pytest.approx(sourcing["margin_recovered"] - sourcing["cost"])
+
+
+def test_week3_re_plans_at_the_level_week2_planned_at(week3, week3_by_family):
+    (by_sku,) = week3.handed
+    assert {s.sku for s in by_sku.instance.skus} == {"A1", "A2"}
+    (by_family,) = week3_by_family.handed
+    assert {s.sku for s in by_family.instance.skus} == {"widgets|S1|P1", "gadgets|S2|P2"}
+    # A group's price and standard cost are its members' demand-weighted ones: here one SKU each.
+    assert {(i.sku, i.family, i.price, i.unit_cost) for i in by_family.items} == {
+        ("widgets|S1|P1", "widgets", 10.5, 6.0), ("gadgets|S2|P2", "gadgets", 20.0, 12.0)}
+    assert by_family.plan.status == "optimal" and {r.sku for r in by_family.plan.unmet} == {"gadgets|S2|P2"}
+    # A group cannot move one SKU's promotion (E1 is A1's): only whole families' are levers.
+    assert not by_family.promotions and [p.event_id for p in by_sku.promotions] == ["E1"]
+    whatifs = week3_by_family.store.query("SELECT * FROM whatifs")
+    assert len(whatifs) >= 1 and set(whatifs["status"]) == {"optimal"}
+    assert _snapshot(week3_by_family.store) == week3_by_family.before
 
 
 def test_kpis_measure_the_closed_month(week3):

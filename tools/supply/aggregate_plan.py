@@ -15,6 +15,10 @@ stock, lost sales and shortfall below safety stock then follow from its own dema
 SKU plan is costed with the SKU instance's own rates (`sku_plan_cost`), so its objective is
 directly comparable with the SKU-level optimum (bench/scale_company.py reports how far apart).
 
+The SKU instance's arrays (demand, pipeline, opening and safety stock) are built once, by
+`layout_of` as the LP builds them, and serve grouping, splitting and costing alike
+(`FamilyInstance`). Week 3 plans its option set and what-ifs on the group instance itself.
+
 Not aggregated: lot sizes and minimum batches (a MIP per SKU), demand classes and backorders;
 an instance with any of them is planned at SKU level.
 """
@@ -31,6 +35,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
+from sop.tools.supply.supply_plan_layout import Layout, layout_of
 from sop.tools.supply.supply_plan_result_rows import DcRow, DemandRow, OvertimeRow, ProductionRow, ShipmentRow
 from sop.tools.supply.supply_plan_solve import solve_supply_plan
 
@@ -87,47 +92,57 @@ def _unsupported(instance: SupplyPlanInstance) -> list[str]:
     return found
 
 
-class _Arrays:
-    """The SKU instance as arrays: demand (sku, dc, month) and per-SKU weights."""
-
-    def __init__(self, instance: SupplyPlanInstance) -> None:
-        self.sku_ix = {s.sku: i for i, s in enumerate(instance.skus)}
-        self.dc_ix = {d.dc: i for i, d in enumerate(instance.dcs)}
-        self.T = len(instance.periods)
-        self.demand = np.zeros((len(self.sku_ix), len(self.dc_ix), self.T))
-        for row in instance.demand:
-            self.demand[self.sku_ix[row.sku], self.dc_ix[row.dc]] += row.qty
-
-    def weights(self, group: PlanningGroup) -> np.ndarray:
-        """Each member's share of the group's demand over the horizon (equal when it has none)."""
-        total = np.array([self.demand[self.sku_ix[s]].sum() for s in group.skus])
-        return total / total.sum() if total.sum() > 0 else np.full(len(group.skus), 1.0 / len(group.skus))
+def planned_by_family(instance: SupplyPlanInstance, requested: PlanLevel) -> bool:
+    """Whether the instance is planned by family: when asked for (`family_instance` then names any
+    data it cannot aggregate), or when `auto` chooses it by size and nothing needs SKU level."""
+    return plan_level(requested, len(instance.skus)) == "family" and (requested == "family"
+                                                                         or not _unsupported(instance))
 
 
-def aggregate_instance(instance: SupplyPlanInstance, groups: list[PlanningGroup]) -> SupplyPlanInstance:
+@dataclass(frozen=True)
+class FamilyInstance:
+    """A SKU instance to be planned by group. `instance` is the group instance the LP solves;
+    `layout` holds the SKU instance's arrays, built once (`layout_of`) for grouping, splitting the
+    group plan and costing it; `members` are each group's SKUs as rows of those arrays and
+    `shares` their share of its demand over the horizon (equal when it has none)."""
+
+    instance: SupplyPlanInstance
+    groups: list[PlanningGroup]
+    layout: Layout
+    members: dict[str, list[int]]
+    shares: dict[str, np.ndarray]
+
+
+def family_instance(instance: SupplyPlanInstance, family_of: Mapping[str, str]) -> FamilyInstance:
     """The instance over planning groups: plants, DCs, lanes, suppliers and options unchanged."""
     unsupported = _unsupported(instance)
     if unsupported:
         raise ValueError(f"the family plan does not aggregate {', '.join(unsupported)}; plan this instance at "
                          "SKU level (SOP_PLAN_LEVEL=sku)")
-    arrays = _Arrays(instance)
+    groups = planning_groups(instance, family_of)
+    layout = layout_of(instance)
+    sku_ix = {s: i for i, s in enumerate(layout.skus)}
+    members = {g.name: [sku_ix[s] for s in g.skus] for g in groups}
+    shares = {}
+    for g in groups:
+        total = layout.demand[members[g.name]].sum(axis=(1, 2))
+        shares[g.name] = total / total.sum() if total.sum() > 0 else np.full(len(g.skus), 1.0 / len(g.skus))
     sku_of = {s.sku: s for s in instance.skus}
     routing_of = {(r.sku, r.plant): r for r in instance.routings}
     skus, routings = [], []
     for g in groups:
-        w = arrays.weights(g)
-        members = [sku_of[s] for s in g.skus]
+        sku_rows = [sku_of[s] for s in g.skus]
 
-        def avg(values: list[float], weights: np.ndarray = w) -> float:
+        def avg(values: list[float], weights: np.ndarray = shares[g.name]) -> float:
             return float(np.dot(weights, values))
 
         material = None
         if g.supplier is not None:
             material = {"supplier": g.supplier,
-                        "qty_per_unit": avg([m.material.qty_per_unit if m.material else 0.0 for m in members])}
-        skus.append({"sku": g.name, "holding_cost": avg([m.holding_cost for m in members]),
-                     "unmet_penalty": avg([m.unmet_penalty for m in members]),
-                     "ss_penalty": avg([m.ss_penalty for m in members]), "material": material})
+                        "qty_per_unit": avg([m.material.qty_per_unit if m.material else 0.0 for m in sku_rows])}
+        skus.append({"sku": g.name, "holding_cost": avg([m.holding_cost for m in sku_rows]),
+                     "unmet_penalty": avg([m.unmet_penalty for m in sku_rows]),
+                     "ss_penalty": avg([m.ss_penalty for m in sku_rows]), "material": material})
         for plant in g.plants:
             rows = [routing_of[s, plant] for s in g.skus]
             centres = sorted({wc for r in rows for wc in r.work_centre_hours})
@@ -136,51 +151,49 @@ def aggregate_instance(instance: SupplyPlanInstance, groups: list[PlanningGroup]
                              "work_centre_hours": {wc: avg([r.work_centre_hours.get(wc, 0.0) for r in rows])
                                                    for wc in centres}})
     group_of = {s: g.name for g in groups for s in g.skus}
-    return SupplyPlanInstance.model_validate({
+    dc_ix = {dc: d for d, dc in enumerate(layout.dcs)}
+
+    def summed(rows: list, matrix: np.ndarray) -> list[dict]:
+        """A row per group and DC that any member has a row for: the members' total in `matrix`."""
+        pairs = dict.fromkeys((group_of[r.sku], r.dc) for r in rows)
+        return [{"sku": g, "dc": dc, "qty": matrix[members[g], dc_ix[dc]].sum(axis=0).tolist()} for g, dc in pairs]
+
+    small = SupplyPlanInstance.model_validate({
         **instance.model_dump(include={"periods", "plants", "dcs", "lanes", "suppliers", "priority_premium", "mip",
                                        "options"}),
         "skus": skus, "routings": routings,
-        "demand": _summed(instance.demand, group_of, arrays.T),
-        "in_transit": _summed(instance.in_transit, group_of, arrays.T),
-        "initial_inventory": _summed_levels(instance.initial_inventory, group_of),
-        "safety_stock": _summed_levels(instance.safety_stock, group_of),
+        "demand": summed(instance.demand, layout.demand),
+        "in_transit": summed(instance.in_transit, _arriving(layout)),
+        "initial_inventory": summed(instance.initial_inventory, layout.initial),
+        "safety_stock": summed(instance.safety_stock, layout.safety),
     })
+    return FamilyInstance(instance=small, groups=groups, layout=layout, members=members, shares=shares)
 
 
-def _summed(rows: list, group_of: dict[str, str], T: int) -> list[dict]:
-    totals: dict[tuple[str, str], np.ndarray] = defaultdict(lambda: np.zeros(T))
-    for r in rows:
-        totals[group_of[r.sku], r.dc] += r.qty
-    return [{"sku": g, "dc": dc, "qty": qty.tolist()} for (g, dc), qty in totals.items()]
+def _arriving(layout: Layout) -> np.ndarray:
+    """The opening pipeline by month of arrival (none when the layout was made without one)."""
+    return layout.arriving if layout.arriving is not None else np.zeros_like(layout.demand)
 
 
-def _summed_levels(rows: list, group_of: dict[str, str]) -> list[dict]:
-    totals: dict[tuple[str, str], float] = defaultdict(float)
-    for r in rows:
-        totals[group_of[r.sku], r.dc] += r.qty
-    return [{"sku": g, "dc": dc, "qty": qty} for (g, dc), qty in totals.items()]
-
-
-def disaggregate(instance: SupplyPlanInstance, groups: list[PlanningGroup],
+def disaggregate(instance: SupplyPlanInstance, family: FamilyInstance,
                  aggregate: SupplyPlanResult) -> list[ShipmentRow]:
     """Each SKU's shipments: a group's shipment to a DC split by the SKU's forecast share at that
     DC in the month it arrives (its share over the horizon at the DC when the group has no demand
     there that month; its share of all the group's demand when none at that DC at all)."""
-    arrays = _Arrays(instance)
+    layout, T = family.layout, len(instance.periods)
+    dc_ix = {dc: d for d, dc in enumerate(layout.dcs)}
     period_ix = {p: t for t, p in enumerate(instance.periods)}
     transit = {(ln.plant, ln.dc, ln.mode): ln.transit_months for ln in instance.lanes}
-    by_name = {g.name: g for g in groups}
+    by_name = {g.name: g for g in family.groups}
     rows = []
     for ship in aggregate.shipments:
-        g = by_name[ship.sku]
-        d = arrays.dc_ix[ship.dc]
-        t = period_ix[ship.period]
-        arrival = min(t + transit[ship.plant, ship.dc, ship.mode], arrays.T - 1)
-        members = [arrays.sku_ix[s] for s in g.skus]
-        share = arrays.demand[members, d, arrival]
+        g, d = by_name[ship.sku], dc_ix[ship.dc]
+        arrival = min(period_ix[ship.period] + transit[ship.plant, ship.dc, ship.mode], T - 1)
+        members = family.members[g.name]
+        share = layout.demand[members, d, arrival]
         if share.sum() <= 0:
-            share = arrays.demand[members, d].sum(axis=1)
-        share = share / share.sum() if share.sum() > 0 else arrays.weights(g)
+            share = layout.demand[members, d].sum(axis=1)
+        share = share / share.sum() if share.sum() > 0 else family.shares[g.name]
         rows += [ShipmentRow(sku=s, plant=ship.plant, dc=ship.dc, period=ship.period, qty=float(q), mode=ship.mode)
                  for s, q in zip(g.skus, ship.qty * share) if q > ROUND_OFF]
     return rows
@@ -212,27 +225,26 @@ class _SkuFlows:
     cost: SkuPlanCost
 
 
-def _sku_flows(instance: SupplyPlanInstance, shipments: list[ShipmentRow]) -> _SkuFlows:
+def _sku_flows(instance: SupplyPlanInstance, layout: Layout, shipments: list[ShipmentRow]) -> _SkuFlows:
     """Production from shipments (a plant ships what it makes in the month), then each SKU's
-    stock month by month from its own demand: what arrives and what was on hand serve demand,
-    the rest is lost; what is left is held."""
-    arrays = _Arrays(instance)
-    S, D, T = arrays.demand.shape
+    stock month by month from its own demand (`layout`, the instance's arrays): what arrives and
+    what was on hand serve demand, the rest is lost; what is left is held."""
+    S, D, T = layout.demand.shape
+    sku_ix = {s: i for i, s in enumerate(layout.skus)}
+    dc_ix = {dc: d for d, dc in enumerate(layout.dcs)}
     period_ix = {p: t for t, p in enumerate(instance.periods)}
     plant_ix = {p.plant: i for i, p in enumerate(instance.plants)}
     lane_of = {(ln.plant, ln.dc, ln.mode): ln for ln in instance.lanes}
     routing_of = {(r.sku, r.plant): r for r in instance.routings}
     made: dict[tuple[str, str, int], float] = defaultdict(float)
-    arriving = np.zeros((S, D, T))
-    for flow in instance.in_transit:
-        arriving[arrays.sku_ix[flow.sku], arrays.dc_ix[flow.dc]] += flow.qty
+    arriving = _arriving(layout).copy()
     freight = 0.0
     for ship in shipments:
         t, lane = period_ix[ship.period], lane_of[ship.plant, ship.dc, ship.mode]
         made[ship.sku, ship.plant, t] += ship.qty
         freight += ship.qty * lane.cost_per_unit
         if t + lane.transit_months < T:
-            arriving[arrays.sku_ix[ship.sku], arrays.dc_ix[ship.dc], t + lane.transit_months] += ship.qty
+            arriving[sku_ix[ship.sku], dc_ix[ship.dc], t + lane.transit_months] += ship.qty
     hours = np.zeros((len(plant_ix), T))
     material: dict[tuple[str, int], float] = defaultdict(float)
     lead_time = {k.supplier: k.lead_time_months for k in instance.suppliers}
@@ -248,17 +260,12 @@ def _sku_flows(instance: SupplyPlanInstance, shipments: list[ShipmentRow]) -> _S
     most = np.array([p.max_overtime_hours for p in instance.plants]).reshape(len(plant_ix), T)
     overtime = np.clip(hours - regular, 0.0, most)
     rate = np.array([p.overtime_cost_per_hour for p in instance.plants])
-    stock = np.zeros((S, D))
-    for row in instance.initial_inventory:
-        stock[arrays.sku_ix[row.sku], arrays.dc_ix[row.dc]] = row.qty
-    safety = np.zeros((S, D))
-    for row in instance.safety_stock:
-        safety[arrays.sku_ix[row.sku], arrays.dc_ix[row.dc]] = row.qty
+    stock, safety, demand = layout.initial, layout.safety, layout.demand
     held, lost, short = np.zeros((S, D, T)), np.zeros((S, D, T)), np.zeros((S, D, T))
     for t in range(T):
         available = stock + arriving[:, :, t]
-        lost[:, :, t] = np.clip(arrays.demand[:, :, t] - available, 0.0, None)
-        stock = available - (arrays.demand[:, :, t] - lost[:, :, t])
+        lost[:, :, t] = np.clip(demand[:, :, t] - available, 0.0, None)
+        stock = available - (demand[:, :, t] - lost[:, :, t])
         held[:, :, t] = stock
         short[:, :, t] = np.clip(safety - stock, 0.0, None)
     holding = np.array([s.holding_cost for s in instance.skus])
@@ -278,7 +285,7 @@ def _sku_flows(instance: SupplyPlanInstance, shipments: list[ShipmentRow]) -> _S
                                    for key, used in material.items()),
         storage_over_capacity=float(np.clip(held.sum(axis=0) - storage[:, None], 0.0, None).sum()),
     )
-    periods, skus, dcs = instance.periods, list(arrays.sku_ix), list(arrays.dc_ix)
+    periods, skus, dcs = instance.periods, layout.skus, layout.dcs
 
     def dc_rows(values: np.ndarray) -> list[dict]:
         return [{"sku": skus[s], "dc": dcs[d], "period": periods[t], "qty": float(values[s, d, t])}
@@ -299,7 +306,7 @@ def _sku_flows(instance: SupplyPlanInstance, shipments: list[ShipmentRow]) -> _S
 def sku_plan_cost(instance: SupplyPlanInstance, shipments: list[ShipmentRow]) -> SkuPlanCost:
     """What a SKU plan, given by its shipments, costs at the SKU instance's rates (the LP's
     objective terms), and how far it would go beyond the instance's capacities."""
-    return _sku_flows(instance, shipments).cost
+    return _sku_flows(instance, layout_of(instance), shipments).cost
 
 
 class FamilyPlan(BaseModel):
@@ -310,21 +317,24 @@ class FamilyPlan(BaseModel):
     groups: int = Field(description="planning groups the LP ran over (families × supplier × routed plants)")
     aggregate_objective: float | None = Field(description="the family LP's own objective, currency")
     cost: SkuPlanCost | None
-    solve_seconds: float
-    disaggregate_seconds: float
+    build_seconds: float = Field(description="grouping the SKU instance (its arrays and the group instance)")
+    solve_seconds: float = Field(description="the group LP")
+    disaggregate_seconds: float = Field(description="splitting the group plan to SKUs and costing it")
 
 
 def solve_family_plan(instance: SupplyPlanInstance, family_of: Mapping[str, str]) -> FamilyPlan:
     """Plan by planning group with HiGHS, then disaggregate to SKUs by forecast share."""
-    groups = planning_groups(instance, family_of)
     started = time.perf_counter()
-    aggregate = solve_supply_plan(aggregate_instance(instance, groups))
+    family = family_instance(instance, family_of)
+    groups = family.groups
+    built = time.perf_counter()
+    aggregate = solve_supply_plan(family.instance)
     solved = time.perf_counter()
     if aggregate.status != "optimal":
         return FamilyPlan(plan=aggregate, groups=len(groups), aggregate_objective=None, cost=None,
-                          solve_seconds=solved - started, disaggregate_seconds=0.0)
-    shipments = disaggregate(instance, groups, aggregate)
-    flows = _sku_flows(instance, shipments)
+                          build_seconds=built - started, solve_seconds=solved - built, disaggregate_seconds=0.0)
+    shipments = disaggregate(instance, family, aggregate)
+    flows = _sku_flows(instance, family.layout, shipments)
     plan = SupplyPlanResult(
         status="optimal", objective=flows.cost.objective, production=flows.production, overtime=flows.overtime,
         shipments=shipments, inventory=flows.inventory, unmet=flows.unmet, ss_shortfall=flows.ss_shortfall,
@@ -332,15 +342,15 @@ def solve_family_plan(instance: SupplyPlanInstance, family_of: Mapping[str, str]
         message=f"planned over {len(groups)} family groups and disaggregated to SKUs by forecast share",
     )
     return FamilyPlan(plan=plan, groups=len(groups), aggregate_objective=aggregate.objective, cost=flows.cost,
-                      solve_seconds=solved - started, disaggregate_seconds=time.perf_counter() - solved)
+                      build_seconds=built - started, solve_seconds=solved - built,
+                      disaggregate_seconds=time.perf_counter() - solved)
 
 
 def solve_at_level(instance: SupplyPlanInstance, family_of: Mapping[str, str],
                    requested: PlanLevel = "auto") -> SupplyPlanResult:
     """The supply plan at the level asked for (or chosen by size), in the SKU result format."""
-    level = plan_level(requested, len(instance.skus))
-    if level == "family" and (requested == "family" or not _unsupported(instance)):
-        return solve_family_plan(instance, family_of).plan  # asked for explicitly, unsupported data is named
+    if planned_by_family(instance, requested):
+        return solve_family_plan(instance, family_of).plan
     return solve_supply_plan(instance)
 
 
