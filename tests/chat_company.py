@@ -10,7 +10,6 @@ state the runner records for it, which is the state in which planners refine the
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -91,14 +90,6 @@ def build(root: Path) -> None:
             assert cycles.status(CYCLE).gate == "consensus"
         # What the runner records when a cycle pauses, which the chat reads instead of the checkpoint.
         record_cycle(store, CycleRecord(cycle_id=CYCLE, state="waiting", gate="consensus", horizon=HORIZON))
-
-
-def copy(source: Path, target: Path) -> Path:
-    """A private copy of a built company, so a test may write to it."""
-    target.mkdir(parents=True, exist_ok=True)
-    for name in ("sop.duckdb", "checkpoints.sqlite"):
-        shutil.copy(source / name, target / name)
-    return target
 
 
 # --- a scripted OpenAI endpoint ---------------------------------------------------------------

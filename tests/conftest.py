@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import ipaddress
+import shutil
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -32,8 +34,7 @@ class RealNetworkRefused(RuntimeError):
     """A test tried to reach beyond loopback; mock the endpoint with respx instead."""
 
 
-@pytest.fixture(autouse=True)
-def no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
+def refuse_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Refuse every connection beyond loopback, in this process and (through the proxy
     variables httpx and the OpenAI client honour) in the subprocesses a test starts."""
     connect = socket.socket.connect
@@ -50,15 +51,26 @@ def no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,::1")
 
 
-@pytest.fixture(autouse=True)
-def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def isolate_settings(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     """Settings come only from what a test passes: the developer's SOP_* and OPENAI_* variables
-    are removed and no `.env` is read, here or in a subprocess started from the test's folder."""
+    are removed and no `.env` is read, here or in a subprocess started from `folder`."""
     for field in Settings.model_fields.values():
         if field.alias:
             monkeypatch.delenv(field.alias, raising=False)
     monkeypatch.setitem(Settings.model_config, "env_file", None)
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(folder)
+
+
+@pytest.fixture(autouse=True)
+def no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first guard: no connection beyond loopback."""
+    refuse_real_network(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The second guard: no developer settings; the test runs in its own folder."""
+    isolate_settings(monkeypatch, tmp_path)
 
 STORE_BACKENDS = ["duckdb", "postgresql"]
 
@@ -184,7 +196,39 @@ def waiting_company_root(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def waiting_company(waiting_company_root, tmp_path) -> Path:
-    """A private copy of the waiting company for one test."""
-    from chat_company import copy
+    """A private copy of the waiting company for one test, without the status file its build
+    leaves, so that `sop cycle status` reads the checkpoint unless a test writes one."""
+    return copy_company(waiting_company_root, tmp_path / "company", "*.status.json")
 
-    return copy(waiting_company_root, tmp_path / "company")
+
+@dataclass(frozen=True)
+class DemoRun:
+    """A company folder (store, checkpoints, outputs) and what `sop cycle run` printed there."""
+
+    root: Path
+    output: str
+
+
+@pytest.fixture(scope="session")
+def demo_at_consensus(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The demo company (`sop data demo`, offline, the default 18-month horizon) with its 2026-11
+    cycle run by `sop cycle run` to the consensus gate, once for the session, since week 1 is the
+    dearest part of a cycle; a test that writes takes its own copy with `copy_company`. Built
+    under the guards every test runs under, which a session fixture would otherwise miss."""
+    from test_cycle import Sop
+
+    root = tmp_path_factory.mktemp("demo-at-consensus")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        refuse_real_network(monkeypatch)
+        isolate_settings(monkeypatch, root)
+        sop = Sop(root)
+        sop("data", "demo", "--out", str(root / "csv"))
+        return DemoRun(root, sop("cycle", "run").stdout)
+
+
+def copy_company(source: Path, target: Path, *leave_out: str) -> Path:
+    """A private copy of a company folder for a test to write to: its store, the store's status
+    file, checkpoints and outputs, less the files matching `leave_out`. The checkpoint thread is
+    keyed by the period alone, so the copy's cycle resumes where the original's stood."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("csv", "*.lock", *leave_out))
+    return target

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import respx
 from chat_company import API, CYCLE, HORIZON, SECRET, Script, completion, settings, tool_results
+from conftest import copy_company
 from test_cycle import Sop
 
 from sop.agents.base import ToolNotAllowed
@@ -58,12 +59,11 @@ def test_the_step_runs_an_allowed_call():
 
 
 @pytest.fixture(scope="module")
-def at_consensus(tmp_path_factory) -> Sop:
-    sop = Sop(tmp_path_factory.mktemp("agents"))
-    sop("data", "demo", "--out", str(sop.root / "csv"))
-    out = sop("cycle", "run").stdout
+def at_consensus(tmp_path_factory, demo_at_consensus) -> Sop:
+    """A copy of the session's demo run to the consensus gate, for the two tests below in order."""
+    out = demo_at_consensus.output
     assert "The agents' proposals" in out and "DF-1" in out
-    return sop
+    return Sop(copy_company(demo_at_consensus.root, tmp_path_factory.mktemp("agents") / "company"))
 
 
 def _consensus(sop: Sop, family: str, month: str) -> tuple[float | None, float]:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import copy_company
 from typer.testing import CliRunner
 
 from sop.cli.app import app
@@ -46,17 +47,10 @@ def company(tmp_path_factory) -> Path:
     return data / "csv"
 
 
-@pytest.fixture(scope="module")
-def attended(tmp_path_factory, company) -> Sop:
-    """One attended cycle; each step is checked in the test below, in order."""
-    sop = Sop(tmp_path_factory.mktemp("attended"))
-    sop("data", "load", str(company))
-    return sop
-
-
-def test_an_attended_cycle_stops_at_each_gate_and_finishes(attended):
-    sop = attended
-    out = sop("cycle", "run").stdout
+def test_an_attended_cycle_stops_at_each_gate_and_finishes(demo_at_consensus, tmp_path):
+    """From a copy of the session's demo run, whose `sop cycle run` output is checked first."""
+    sop = Sop(copy_company(demo_at_consensus.root, tmp_path / "attended"))
+    out = demo_at_consensus.output
     assert "waiting at the consensus gate" in out and "sop cycle approve --gate consensus" in out
     assert "Honest backtest WAPE" in out
     with Store(sop.env["SOP_DB"]) as store:
