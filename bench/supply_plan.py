@@ -1,27 +1,31 @@
-"""Benchmark: the PuLP supply-plan LP against the same LP built directly as a sparse matrix
-and solved with HiGHS's default options, in the same run (the issue's yardstick: ours at most
-1.0x the direct build's time). Ours solves with the options `highs_options` picks by size.
+"""Benchmark: the supply-plan LP as the tool builds and solves it against the same LP built
+directly as a sparse matrix (tests/lp_reference.py) and solved with HiGHS's default options, in
+the same run (the issue's yardstick: ours at most 1.0x the direct build's time). Ours solves
+with the options `highs_options` picks by size.
 
     .venv/bin/python -m bench.supply_plan            # 200, 1,000 and 2,000 SKUs
     .venv/bin/python -m bench.supply_plan 50 500     # other sizes
     .venv/bin/python -m bench.supply_plan --instance FILE.json   # one instance of your own
+    .venv/bin/python -m bench.supply_plan --repeats 1 --no-ipm 2000   # one run each, no ipm column
 
 Each row also solves the direct build with interior point + crossover (`IPM_OPTIONS`, the
 setting the tool used at every size before it chose by size), so the rule is checked per row.
 
-A second table times re-solves (`--warm`): one what-if re-solved from the base plan's basis
-(`WarmSolver`) against the base solve, and a cycle's LP work (the base scenario, upside and
-downside demand, four what-ifs, one after another through one `WarmSolver`: a what-if from the
-last basis, a scenario that moves every month's demand cold) against one cold direct solve; and
-a MIP: the instance with a lot size on every routing, its time and the gap HiGHS proved.
+A second table times re-solves (`--warm`): the what-ifs re-solved from the base plan's basis
+(`WarmSolver`) against the base solve, both with the machine to themselves; a cycle's LP work
+(the base scenario with the four what-ifs after it from its basis, while worker processes solve
+upside and downside demand cold) wall clock against one cold direct solve; and, up to `SMALL`
+SKUs, the what-if solved cold (same objective?) and a MIP: the instance with a lot size on every
+routing, its time and the gap HiGHS proved.
 
     .venv/bin/python -m bench.supply_plan --warm 200     # re-solves and the MIP at 200 SKUs
 
 Instances are seeded and realistic: 2 plants, 3 DCs, 4 suppliers, 18 months, seasonal demand
 whose peaks exceed plant hours (so the plan pre-builds, uses overtime or loses sales), lanes
 and suppliers sized near average flow, and DCs that cannot hold a whole season.
-Every timing is the median of 3 runs in a fresh process; peak memory is that process's peak RSS
-less the RSS it had before the runs (after imports and receiving the instance).
+Every timing of the first table is the median of `REPEATS` runs, ours and the direct build
+taking turns, each in a fresh process; peak memory is that process's peak RSS less the RSS it
+had before the run (after imports and receiving the instance).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sop.tools.supply.supply_plan import SupplyPlanInstance
-from sop.tools.supply.supply_plan_highs import IPM_OPTIONS, highs_options, solve_model
+from sop.tools.supply.supply_plan_highs import IPM_OPTIONS, highs_options, solve_cold
 from sop.tools.supply.supply_plan_layout import layout_of
 from sop.tools.supply.supply_plan_lp import build_model
 from sop.tools.supply.supply_plan_solve import WarmSolver, read_plan, solve_supply_plan
@@ -48,7 +52,10 @@ from tests.lp_instances import generate_instance
 from tests.lp_reference import solve_direct
 
 SIZES = (200, 1000, 2000)
-REPEATS = 3
+REPEATS = 3  # `--repeats N` sets it (1 for the 2,000-SKU rows, each solve several minutes)
+SMALL = 500  # SKUs: up to this size the re-solve table also solves the what-if cold and the MIP
+IPM = True  # `--no-ipm` leaves out the direct build's interior-point solve (a 2,000-SKU row's longest part)
+WORKERS = 2  # worker processes for a cycle's independent scenario solves (the machine's 2 cores)
 
 
 def _in_fresh_process(task: Callable[[SupplyPlanInstance], dict], instance: SupplyPlanInstance) -> dict:
@@ -63,49 +70,45 @@ def _peak_rss_mb(before_kb: int) -> float:
 
 
 def time_ours(instance: SupplyPlanInstance) -> dict:
-    """Median seconds of the stages `solve_supply_plan` runs on a feasible instance: layout and
-    PuLP build, the HiGHS solve through pulp, and the whole pipeline including the read-out."""
+    """Seconds of the stages `solve_supply_plan` runs on a feasible instance: layout and the
+    arrays' build, the HiGHS solve (hand-over included), and the whole pipeline including the
+    read-out; and the process's peak memory."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    runs = []
-    for _ in range(REPEATS):
-        start = time.perf_counter()
-        layout = layout_of(instance)
-        model = build_model(instance, layout)
-        built = time.perf_counter()
-        status = solve_model(model.problem)
-        solved = time.perf_counter()
-        result = read_plan(instance, layout, model)
-        runs.append((built - start, solved - built, time.perf_counter() - start))
-        assert status == "optimal", status
-    build, solve, end_to_end = (statistics.median(r[i] for r in runs) for i in range(3))
-    chosen = "ipm+crossover" if highs_options(model.problem.numVariables()) else "defaults"
-    return {"build": build, "solve": solve, "end_to_end": end_to_end, "options": chosen,
-            "objective": result.objective, "rss": _peak_rss_mb(before)}  # fmt: skip
+    start = time.perf_counter()
+    layout = layout_of(instance)
+    model = build_model(instance, layout)
+    built = time.perf_counter()
+    solution = solve_cold(model.lp, instance.mip)
+    solved = time.perf_counter()
+    assert solution.status == "optimal", solution.status
+    result = read_plan(instance, layout, model, solution)
+    return {"build": built - start, "solve": solved - built, "end_to_end": time.perf_counter() - start,
+            "options": "ipm+crossover" if highs_options(len(model.lp.cost)) else "defaults",
+            "objective": result.objective, "rss": _peak_rss_mb(before)}
 
 
-def time_direct(instance: SupplyPlanInstance) -> dict:
-    """Median seconds of the sparse-matrix build and the HiGHS solve with HiGHS's defaults."""
+def time_direct(instance: SupplyPlanInstance, ipm: bool = True) -> dict:
+    """Seconds of the sparse-matrix build and the HiGHS solve with HiGHS's defaults, and (with
+    `ipm`) of the solve with interior point + crossover; and the process's peak memory."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    runs = [solve_direct(instance, options={}) for _ in range(REPEATS)]
-    ipm = [solve_direct(instance, options=IPM_OPTIONS).solve_seconds for _ in range(REPEATS)]
-    return {
-        "ipm_solve": statistics.median(ipm),
-        "build": statistics.median(r.build_seconds for r in runs),
-        "solve": statistics.median(r.solve_seconds for r in runs),
-        "total": statistics.median(r.build_seconds + r.solve_seconds for r in runs),
-        "objective": runs[0].objective,
-        "rss": _peak_rss_mb(before),
-    }
+    run = solve_direct(instance, options={})
+    return {"build": run.build_seconds, "solve": run.solve_seconds, "total": run.build_seconds + run.solve_seconds,
+            "ipm_solve": solve_direct(instance, options=IPM_OPTIONS).solve_seconds if ipm else float("nan"),
+            "objective": run.objective, "rss": _peak_rss_mb(before)}
 
 
 def measure(instance: SupplyPlanInstance) -> dict[str, float | str]:
-    """Every figure of one table row for an instance (seconds, MB, currency)."""
-    n_skus = len(instance.skus)
-    ours = _in_fresh_process(time_ours, instance)
-    direct = _in_fresh_process(time_direct, instance)
+    """Every figure of one table row for an instance (seconds, MB, currency): medians of
+    `REPEATS` runs, ours and the direct build taking turns, each in a fresh process, so a change
+    in the machine's load falls on both alike."""
+    direct_run = functools.partial(time_direct, ipm=IPM)
+    runs = [(_in_fresh_process(time_ours, instance), _in_fresh_process(direct_run, instance)) for _ in range(REPEATS)]
+    ours = {k: statistics.median(o[k] for o, _ in runs) for k in ("build", "solve", "end_to_end", "rss")}
+    direct = {k: statistics.median(d[k] for _, d in runs) for k in ("build", "solve", "total", "ipm_solve", "rss")}
+    objective, direct_objective = runs[0][0]["objective"], runs[0][1]["objective"]
     return {
-        "skus": n_skus,
-        "options": ours["options"],
+        "skus": len(instance.skus),
+        "options": runs[0][0]["options"],
         "build": ours["build"],
         "solve": ours["solve"],
         "end_to_end": ours["end_to_end"],
@@ -115,9 +118,9 @@ def measure(instance: SupplyPlanInstance) -> dict[str, float | str]:
         "direct_total": direct["total"],
         "ipm_solve": direct["ipm_solve"],
         "rss_direct": direct["rss"],
-        "objective": ours["objective"],
-        "direct_objective": direct["objective"],
-        "rel_diff": abs(ours["objective"] - direct["objective"]) / max(1.0, abs(direct["objective"])),
+        "objective": objective,
+        "direct_objective": direct_objective,
+        "rel_diff": abs(objective - direct_objective) / max(1.0, abs(direct_objective)),
         "ratio": ours["end_to_end"] / direct["total"],
     }
 
@@ -125,8 +128,8 @@ def measure(instance: SupplyPlanInstance) -> dict[str, float | str]:
 COLUMNS = {
     "skus": ("SKUs", "{:,}"),
     "options": ("ours: HiGHS", "{}"),
-    "build": ("pulp build s", "{:.2f}"),
-    "solve": ("pulp solve s", "{:.2f}"),
+    "build": ("ours build s", "{:.2f}"),
+    "solve": ("ours solve s", "{:.2f}"),
     "end_to_end": ("ours end-to-end s", "{:.2f}"),
     "rss_ours": ("ours peak MB", "{:.0f}"),
     "direct_build": ("direct build s", "{:.2f}"),
@@ -181,21 +184,36 @@ def scenarios_and_whatifs(instance: SupplyPlanInstance) -> list[tuple[str, Suppl
             ("overtime", changed(overtime)), ("sourcing", changed(sourcing)), ("promotion", changed(promotion))]
 
 
-def time_cycle(instance: SupplyPlanInstance) -> dict:
-    """Seconds of the base solve (cold) and of each later solve from the last basis, build and
-    read-out included, and whether each matched a cold solve's objective."""
-    warm = WarmSolver()
+def _solve_timed(instance: SupplyPlanInstance) -> tuple[float, float | None]:
+    """Seconds and objective of one cold solve, build and read-out included."""
     start = time.perf_counter()
-    base = warm(instance)
-    seconds = {"base": time.perf_counter() - start}
-    agree = []
-    for name, changed in scenarios_and_whatifs(instance):
-        start = time.perf_counter()
-        result = warm(changed)
-        seconds[name] = time.perf_counter() - start
-        agree.append((name, result.objective))
+    result = solve_supply_plan(instance)
+    return time.perf_counter() - start, result.objective
+
+
+def time_cycle(instance: SupplyPlanInstance, scenarios: bool = True) -> dict:
+    """A cycle's LP work as it can run on this machine: the upside and downside scenarios (every
+    month's demand moves, so each is a cold solve) in worker processes while this one solves the
+    base; then the four what-ifs, each from the last basis. Seconds of each solve (build and
+    read-out included) and of the whole, wall clock. Without `scenarios`, the base and the
+    what-ifs alone, to time a what-if against a base solve that had the machine to itself."""
+    start = time.perf_counter()
+    changed = scenarios_and_whatifs(instance)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=WORKERS, mp_context=spawn) as pool:
+        cold = {name: pool.submit(_solve_timed, copy) for name, copy in changed[:2] if scenarios}
+        warm = WarmSolver()
+        base = warm(instance)
+        seconds = {"base": time.perf_counter() - start}
+        objectives = {}
+        for name, copy in changed[2:]:
+            began = time.perf_counter()
+            objectives[name] = warm(copy).objective
+            seconds[name] = time.perf_counter() - began
+        for name, future in cold.items():
+            seconds[name], objectives[name] = future.result()
     assert base.status == "optimal"
-    return {"seconds": seconds, "objectives": dict(agree), "warm": warm.warm}
+    return {"seconds": seconds, "objectives": objectives, "warm": warm.warm, "wall": time.perf_counter() - start}
 
 
 def time_cold_whatif(instance: SupplyPlanInstance) -> dict:
@@ -227,26 +245,31 @@ def warm_main(sizes: list[int]) -> None:
     console = Console(width=220)
     table = Table(title="supply-plan re-solves from the last basis, and the lot-size MIP")
     for header in ("SKUs", "base cold s", "what-ifs warm s (median of 4)", "warm/base", "cold what-if s",
-                   "cycle LP work s (7 solves)", "direct cold s (defaults)", "cycle/direct",
+                   "cycle LP work s (7 solves, wall)", "direct cold s (defaults)", "cycle/direct",
                    "warm = cold objective", "MIP s", "MIP status", "MIP gap"):
         table.add_column(header, justify="right")
     for n in sizes:
         instance = generate_instance(n)
+        alone = _in_fresh_process(functools.partial(time_cycle, scenarios=False), instance)
         cycle = _in_fresh_process(time_cycle, instance)
-        cold = _in_fresh_process(time_cold_whatif, instance)
-        direct = _in_fresh_process(time_direct, instance)
-        mip = _in_fresh_process(time_mip, instance)
-        s = cycle["seconds"]
+        small = n <= SMALL
+        cold = _in_fresh_process(time_cold_whatif, instance) if small else None
+        direct = _in_fresh_process(functools.partial(time_direct, ipm=False), instance)
+        mip = _in_fresh_process(time_mip, instance) if small else None
+        s = alone["seconds"]
         whatifs = statistics.median(s[k] for k in ("shift", "overtime", "sourcing", "promotion"))
-        total = sum(s.values())
-        same = abs(cycle["objectives"]["shift"] - cold["objective"]) <= 1e-9 * abs(cold["objective"])
+        same = "-" if cold is None else (
+            "yes" if abs(alone["objectives"]["shift"] - cold["objective"]) <= 1e-9 * abs(cold["objective"]) else "NO")
         table.add_row(f"{n:,}", f"{s['base']:.2f}", f"{whatifs:.2f}", f"{whatifs / s['base']:.2f}",
-                      f"{cold['seconds']:.2f}", f"{total:.2f}", f"{direct['total']:.2f}",
-                      f"{total / direct['total']:.2f}", "yes" if same else "NO", f"{mip['seconds']:.1f}",
-                      mip["status"], "-" if mip["gap"] is None else f"{mip['gap']:.2%}")
+                      "-" if cold is None else f"{cold['seconds']:.2f}", f"{cycle['wall']:.2f}",
+                      f"{direct['total']:.2f}", f"{cycle['wall'] / direct['total']:.2f}", same,
+                      *((f"{mip['seconds']:.1f}", mip["status"], "-" if mip["gap"] is None else f"{mip['gap']:.2%}")
+                        if mip else ("-", "not run", "-")))
         console.print(table)
-        console.print(f"{n:,} SKUs, each solve s: " + ", ".join(f"{k} {v:.2f}" for k, v in s.items())
-                      + f"; {cycle['warm']} of 6 from the last basis")
+        for label, run in (("base and what-ifs alone", alone), ("cycle, scenarios in parallel", cycle)):
+            console.print(f"{n:,} SKUs, {label}, each solve s: "
+                          + ", ".join(f"{k} {v:.2f}" for k, v in run["seconds"].items())
+                          + f"; {run['warm']} from the last basis")
 
 
 def main(instances: list[Callable[[], SupplyPlanInstance]]) -> None:
@@ -255,8 +278,8 @@ def main(instances: list[Callable[[], SupplyPlanInstance]]) -> None:
     rows = []
     for make in instances:
         rows.append(measure(make()))
-        table = Table(title="supply-plan LP: PuLP + HiGHS vs scipy.sparse + highspy with HiGHS defaults "
-                            "(median of 3)")
+        table = Table(title="supply-plan LP: ours vs scipy.sparse + highspy with HiGHS defaults "
+                            f"(median of {REPEATS})")
         for header, _ in COLUMNS.values():
             table.add_column(header, justify="right")
         for row in rows:
@@ -272,7 +295,15 @@ def _instances(args: list[str]) -> list[Callable[[], SupplyPlanInstance]]:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--warm"]:
-        warm_main([int(a) for a in sys.argv[2:]] or [200])
+    args = sys.argv[1:]
+    if "--repeats" in args:
+        at = args.index("--repeats")
+        REPEATS = int(args[at + 1])
+        del args[at:at + 2]
+    if "--no-ipm" in args:
+        IPM = False
+        args.remove("--no-ipm")
+    if args[:1] == ["--warm"]:
+        warm_main([int(a) for a in args[1:]] or [200])
     else:
-        main(_instances(sys.argv[1:]))
+        main(_instances(args))

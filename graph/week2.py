@@ -171,12 +171,14 @@ def _scorecards(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstan
 def _lanes(ctx: CycleContext, state: CycleState, instance: SupplyPlanInstance, plan: SupplyPlanResult, log,
            progress: Progress):
     progress.tool(LOGISTICS_PLANNER.name, "logistics-plan")
-    shipped = pd.DataFrame([s.model_dump() for s in plan.shipments]).groupby(["plant", "dc", "period"])["qty"].sum()
+    shipped = pd.DataFrame([s.model_dump() for s in plan.shipments]).groupby(
+        ["plant", "dc", "mode", "period"], dropna=False)["qty"].sum()
     out = expect(LogisticsPlanOutput, LOGISTICS_PLANNER.use("logistics-plan", LogisticsPlanInput(
         periods=instance.periods, lanes=[lane.model_dump() for lane in instance.lanes],
-        shipments=[{"plant": p, "dc": d, "period": m, "qty": q} for (p, d, m), q in shipped.items()]), log))
-    use = pd.DataFrame([{"plant": lane.plant, "dc": lane.dc, "month": m.period, "volume": m.volume,
-                         "capacity": m.capacity, "utilisation": m.utilisation, "cost": m.cost}
+        shipments=[{"plant": p, "dc": d, "mode": None if pd.isna(mode) else mode, "period": m, "qty": q}
+                   for (p, d, mode, m), q in shipped.items()]), log))
+    use = pd.DataFrame([{"plant": lane.plant, "dc": lane.dc, "mode": lane.mode, "month": m.period,
+                         "volume": m.volume, "capacity": m.capacity, "utilisation": m.utilisation, "cost": m.cost}
                         for lane in out.lanes for m in lane.months])
     ctx.store.replace("lane_use", use, cycle_id=state["cycle_id"])
     return use

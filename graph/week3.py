@@ -128,8 +128,9 @@ def _resolve_gaps(ctx: CycleContext, state: CycleState, basis: WhatIfBasis, rows
                         columns=["rank", "kind", "subject", "family", "months", "units", "margin_at_risk", "detail"])
     gaps["months"] = gaps["months"].map(",".join)
     whatifs = pd.DataFrame([{
-        **r.model_dump(exclude={"base", "whatif", "gap_ranks", "months"}),
+        **r.model_dump(exclude={"base", "whatif", "gap_ranks", "months", "options", "justification"}),
         "gap_ranks": ",".join(map(str, r.gap_ranks)), "months": ",".join(r.months), "status": r.whatif.status,
+        "options": "; ".join(r.options), "justification": "; ".join(r.justification),
         **{f"base_{k}": getattr(r.base, k) for k in ("objective", "unmet_units", "revenue", "margin")},
         **{k: getattr(r.whatif, k) for k in ("objective", "unmet_units", "revenue", "margin")},
     } for r in resolution.recommendations])

@@ -152,7 +152,8 @@ def _highs_model(instance: SupplyPlanInstance, options: dict[str, str] | None = 
     # the limit it names below (for a supplier, to what can be ordered that month).
     e = offset["e"] + np.arange(n_opt * T).reshape(n_opt, T)
     col_upper[e.ravel()] = np.array([o.amount for o in instance.options]).reshape(n_opt * T)
-    bought = {(o.family, tuple(sorted(o.keys.items()))): e[i] for i, o in enumerate(instance.options)}
+    bought: dict[tuple[str, tuple[tuple[str, str], ...]], np.ndarray] = {
+        (o.family, tuple(sorted(o.keys.items()))): e[i] for i, o in enumerate(instance.options)}
 
     b = _Blocks([], [], [], [], [])
     zero_rt = np.zeros((R, T))

@@ -19,7 +19,7 @@ from processes import TIMEOUT_S
 from sop.store.busy import write_status
 
 HEAVY = {"pandas", "numpy", "pyarrow", "duckdb", "pydantic", "pydantic_settings", "structlog", "langgraph",
-         "langchain_core", "statsforecast", "openpyxl", "scipy", "pulp", "highspy"}
+         "langchain_core", "statsforecast", "openpyxl", "scipy", "highspy"}
 # `sop ARGS` in a fresh interpreter, which writes the names of the modules it loaded when it exits.
 PROBE = """
 import atexit, json, sys
@@ -74,5 +74,5 @@ def test_status_of_a_recorded_cycle_loads_neither_the_graph_nor_the_report(waiti
     write_status(waiting_company / "sop.duckdb", CYCLE, {"period": CYCLE, "state": "waiting", "gate": "consensus"})
     modules, done = loaded(waiting_company, "cycle", "status", "--json")
     assert json.loads(done.stdout)["state"] == "waiting"
-    assert heavy(modules, at_start) & {"langgraph", "langchain_core", "openpyxl", "statsforecast", "pulp"} == set()
+    assert heavy(modules, at_start) & {"langgraph", "langchain_core", "openpyxl", "statsforecast", "highspy"} == set()
     assert not {m for m in modules if m.startswith(("sop.graph.cycle", "sop.graph.runner", "sop.report"))}

@@ -123,3 +123,33 @@ def test_every_gap_is_valued_in_money_on_one_scale():
         ("storage", "D1", "2027-02", 40, 356),
         ("safety_stock", "A@D1", "2027-03", 20, 60),
         ("prebuild", "P1", "2027-02", 20, 20)]
+
+
+def two_modes() -> SupplyPlanInstance:
+    """One month, 100 units of demand at D1, ample plant hours, and two lanes from P1 to D1:
+    road (1 a unit, 60 units) and air (4 a unit, 30 units)."""
+    return SupplyPlanInstance.model_validate({
+        "periods": ["2027-01"],
+        "skus": [{"sku": "A", "holding_cost": 1.0, "unmet_penalty": 100.0, "ss_penalty": 0.0}],
+        "plants": [{"plant": "P1", "regular_hours": [1000], "max_overtime_hours": [0], "overtime_cost_per_hour": 50.0}],
+        "routings": [{"sku": "A", "plant": "P1", "hours_per_unit": 1.0, "cost_per_unit": 10.0}],
+        "dcs": [{"dc": "D1", "storage_capacity": 1000}],
+        "lanes": [{"plant": "P1", "dc": "D1", "mode": "road", "cost_per_unit": 1.0, "capacity": [60]},
+                  {"plant": "P1", "dc": "D1", "mode": "air", "cost_per_unit": 4.0, "capacity": [30]}],
+        "demand": [{"sku": "A", "dc": "D1", "qty": [100]}],
+    })
+
+
+def test_each_transport_mode_is_its_own_gap():
+    # Road carries 60 and air 30, both full; 10 units are lost. One more road unit saves a lost
+    # unit's 100 less its 10 + 1 = 89, one more air unit 100 − 10 − 4 = 86: worth 89 × 10 % of
+    # 60 = 534 and 86 × 10 % of 30 = 258, each its own line; the 10 lost units 10 × 20 = 200.
+    instance = two_modes()
+    plan = solve_supply_plan(instance)
+    gaps = supply_gaps(SupplyGapsInput(instance=instance, plan=plan, prices={"A": 20.0}, families={"A": "widgets"}))
+    assert [(b.keys, b.shadow_price) for b in gaps.binding_limits] == [
+        ({"plant": "P1", "dc": "D1", "mode": "road"}, pytest.approx(-89)),
+        ({"plant": "P1", "dc": "D1", "mode": "air"}, pytest.approx(-86))]
+    assert [(g.kind, g.subject, g.value) for g in gaps.ranked] == [
+        ("lane", "P1/D1/road", pytest.approx(534)), ("lane", "P1/D1/air", pytest.approx(258)),
+        ("unmet", "widgets", pytest.approx(200))]

@@ -95,3 +95,49 @@ def test_non_finite_capacity_names_the_field():
 def test_periods_out_of_order_are_refused():
     with pytest.raises(ValidationError, match=r"periods\[1\] '2027-01' comes before '2027-02'"):
         plan(periods=["2027-02", "2027-01", "2027-03"], shipments=[])
+
+
+MODES = [
+    Lane(plant="P1", dc="D1", mode="road", cost_per_unit=0.4, capacity=[100, 100, 100]),
+    Lane(plant="P1", dc="D1", mode="air", cost_per_unit=2.0, capacity=[20, 20, 20]),
+]
+
+
+def test_each_transport_mode_is_its_own_lane():
+    out = plan(lanes=MODES, shipments=[
+        Shipment(plant="P1", dc="D1", mode="road", period="2027-01", qty=100),
+        Shipment(plant="P1", dc="D1", mode="air", period="2027-01", qty=15),
+        Shipment(plant="P1", dc="D1", mode="air", period="2027-02", qty=20),
+        Shipment(plant="P1", dc="D1", mode="road", period="2027-02", qty=50)])
+    road, air = out.lanes
+    # road: 100/100 = 1.0 binds, 50/100 = 0.5; 0.4 · 150 = 60. air: 15/20 = 0.75, 20/20 = 1.0
+    # binds; 2.0 · 35 = 70. Neither mode's volume counts against the other.
+    assert (road.mode, air.mode) == ("road", "air")
+    assert [m.volume for m in road.months] == [100, 50, 0] and [m.volume for m in air.months] == [15, 20, 0]
+    assert [m.utilisation for m in air.months] == pytest.approx([0.75, 1.0, 0.0])
+    assert (road.total_cost, air.total_cost, out.total_cost) == pytest.approx((60, 70, 130))
+    assert [(b.mode, b.period) for b in out.binding] == [("road", "2027-01"), ("air", "2027-02")]
+
+
+def test_a_shipment_must_name_the_mode_of_its_lane():
+    with pytest.raises(ValidationError, match=r"shipment 0: lane P1→D1 is not among the lanes"):
+        plan(lanes=MODES, shipments=[Shipment(plant="P1", dc="D1", period="2027-01", qty=1)])
+    with pytest.raises(ValidationError, match=r"lanes \['P1→D1 \(air\)'\] are listed more than once"):
+        plan(lanes=[*MODES, MODES[1]], shipments=[])
+
+
+def test_the_supply_plans_shipments_by_mode_load_their_own_lanes():
+    # The plan of tests/test_gaps.py's two-mode instance: 60 units by road (its capacity) and 30
+    # by air (its capacity); both lanes bind in the month.
+    from test_gaps import two_modes
+
+    from sop.tools.supply.supply_plan_solve import solve_supply_plan
+
+    instance = two_modes()
+    result = solve_supply_plan(instance)
+    out = logistics_plan(LogisticsPlanInput(
+        periods=instance.periods, lanes=[lane.model_dump() for lane in instance.lanes],
+        shipments=[s.model_dump() for s in result.shipments]))
+    assert [(lane.mode, lane.months[0].volume, lane.months[0].binding) for lane in out.lanes] == [
+        ("road", pytest.approx(60), True), ("air", pytest.approx(30), True)]
+    assert out.total_cost == pytest.approx(60 * 1 + 30 * 4)

@@ -226,6 +226,18 @@ def add_spend_to_financials(con: Backend) -> None:
     con.execute("ALTER TABLE financials ADD COLUMN spend DOUBLE")
 
 
+def add_option_sets_to_whatifs(con: Backend) -> None:
+    """A recommendation that is a set of options the plan chose (week 3's option set) keeps the
+    options taken and the shadow prices that justify them, as text, so the package can show why."""
+    con.execute("ALTER TABLE whatifs ADD COLUMN options VARCHAR")
+    con.execute("ALTER TABLE whatifs ADD COLUMN justification VARCHAR")
+
+
+def add_mode_to_lane_use(con: Backend) -> None:
+    """A plant–DC pair may have a lane per transport mode, so a lane's use names its mode."""
+    con.execute("ALTER TABLE lane_use ADD COLUMN mode VARCHAR")
+
+
 MIGRATIONS: list[Callable[[Backend], None]] = [
     create_input_tables,
     create_forecast_plan_and_decision_tables,
@@ -239,6 +251,8 @@ MIGRATIONS: list[Callable[[Backend], None]] = [
     add_benchmark_to_backtests,
     create_agent_proposals_table,
     add_spend_to_financials,
+    add_option_sets_to_whatifs,
+    add_mode_to_lane_use,
 ]
 
 

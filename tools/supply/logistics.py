@@ -1,7 +1,9 @@
 """Lane capacity and cost of a shipment plan: which plant→DC lanes bind in which month.
 
-Volumes and capacities are in units per month, costs in currency. Shipment rows for the same
-lane and month are added up, so the supply plan's per-SKU shipments can be passed as they are.
+A lane is a plant, a DC and, where a plant–DC pair has several, a transport `mode` (the supply
+plan's lanes and shipment rows name it), each with its own capacity and cost. Volumes and
+capacities are in units per month, costs in currency. Shipment rows for the same lane and month
+are added up, so the supply plan's per-SKU shipments can be passed as they are.
 A lane is over capacity only beyond the solver's round-off (`ZERO` relative to the capacity):
 an LP plan at its limit may ship 9e-12 units more than the capacity, and that is not a flag.
 """
@@ -26,6 +28,7 @@ class Lane(BaseModel):
     dc: str = Field(min_length=1)
     cost_per_unit: float = Field(ge=0, description="freight per unit shipped, currency")
     capacity: list[Annotated[float, Field(ge=0)]] = Field(description="units per month, one per entry of `periods`")
+    mode: str | None = Field(None, description="transport mode; one lane per plant, DC and mode")
 
 
 class Shipment(BaseModel):
@@ -35,6 +38,7 @@ class Shipment(BaseModel):
     dc: str = Field(min_length=1)
     period: Month
     qty: float = Field(ge=0, description="units")
+    mode: str | None = Field(None, description="the lane's transport mode, when it names one")
 
 
 class LogisticsPlanInput(BaseModel):
@@ -54,18 +58,18 @@ class LogisticsPlanInput(BaseModel):
             if month_number(self.periods[i]) <= month_number(self.periods[i - 1]):
                 raise ValueError(f"periods[{i}] {self.periods[i]!r} comes before {self.periods[i - 1]!r}; "
                                  "give the months in calendar order")
-        keys = [(lane.plant, lane.dc) for lane in self.lanes]
+        keys = [lane_name(lane) for lane in self.lanes]
         repeated = sorted({k for k in keys if keys.count(k) > 1})
         if repeated:
-            raise ValueError(f"lanes {repeated} are listed more than once; give one row per plant→dc")
+            raise ValueError(f"lanes {repeated} are listed more than once; give one row per plant→dc and mode")
         for lane in self.lanes:
             if len(lane.capacity) != len(self.periods):
-                raise ValueError(f"lane {lane.plant}→{lane.dc}: capacity has {len(lane.capacity)} values "
+                raise ValueError(f"lane {lane_name(lane)}: capacity has {len(lane.capacity)} values "
                                  f"but there are {len(self.periods)} periods; give one per month")
         known, months = set(keys), set(self.periods)
         for row, s in enumerate(self.shipments):
-            if (s.plant, s.dc) not in known:
-                raise ValueError(f"shipment {row}: lane {s.plant}→{s.dc} is not among the lanes; add it or fix the row")
+            if lane_name(s) not in known:
+                raise ValueError(f"shipment {row}: lane {lane_name(s)} is not among the lanes; add it or fix the row")
             if s.period not in months:
                 raise ValueError(f"shipment {row}: period {s.period} is not among the periods {self.periods}")
         if self.near_utilisation > self.binding_utilisation:
@@ -87,6 +91,7 @@ class LaneMonth(BaseModel):
 class LanePlan(BaseModel):
     plant: str
     dc: str
+    mode: str | None = None
     months: list[LaneMonth]
     total_volume: float = Field(ge=0)
     total_capacity: float = Field(ge=0)
@@ -98,6 +103,7 @@ class LanePlan(BaseModel):
 class BindingLane(BaseModel):
     plant: str
     dc: str
+    mode: str | None = None
     period: str
     volume: float
     capacity: float
@@ -108,6 +114,11 @@ class LogisticsPlanOutput(BaseModel):
     lanes: list[LanePlan]
     binding: list[BindingLane] = Field(description="every lane-month at its limit, in lane then period order")
     total_cost: float = Field(ge=0)
+
+
+def lane_name(row: Lane | Shipment) -> str:
+    """'P1→D1', or 'P1→D1 (air)' for a lane with a mode: how messages name a lane."""
+    return f"{row.plant}→{row.dc}" + (f" ({row.mode})" if row.mode else "")
 
 
 def beyond(volume: float, limit: float) -> bool:
@@ -134,12 +145,12 @@ def lane_month(period: str, volume: float, capacity: float, cost_per_unit: float
 
 def logistics_plan(inp: LogisticsPlanInput) -> LogisticsPlanOutput:
     """The `logistics-plan` tool: volume, utilisation and cost per lane and month, and what binds."""
-    volume: dict[tuple[str, str, str], float] = defaultdict(float)
+    volume: dict[tuple[str, str, str | None, str], float] = defaultdict(float)
     for s in inp.shipments:
-        volume[(s.plant, s.dc, s.period)] += s.qty
+        volume[(s.plant, s.dc, s.mode, s.period)] += s.qty
     plans, binding = [], []
     for lane in inp.lanes:
-        months = [lane_month(period, volume[(lane.plant, lane.dc, period)], capacity, lane.cost_per_unit,
+        months = [lane_month(period, volume[(lane.plant, lane.dc, lane.mode, period)], capacity, lane.cost_per_unit,
                              inp.binding_utilisation, inp.near_utilisation)
                   for period, capacity in zip(inp.periods, lane.capacity)]
         total_volume = sum(m.volume for m in months)
@@ -147,6 +158,7 @@ def logistics_plan(inp: LogisticsPlanInput) -> LogisticsPlanOutput:
         plans.append(LanePlan(
             plant=lane.plant,
             dc=lane.dc,
+            mode=lane.mode,
             months=months,
             total_volume=total_volume,
             total_capacity=total_capacity,
@@ -154,6 +166,6 @@ def logistics_plan(inp: LogisticsPlanInput) -> LogisticsPlanOutput:
             total_cost=sum(m.cost for m in months),
             binding_months=sum(m.binding for m in months),
         ))
-        binding += [BindingLane(plant=lane.plant, dc=lane.dc, period=m.period, volume=m.volume,
+        binding += [BindingLane(plant=lane.plant, dc=lane.dc, mode=lane.mode, period=m.period, volume=m.volume,
                                 capacity=m.capacity, utilisation=m.utilisation) for m in months if m.binding]
     return LogisticsPlanOutput(lanes=plans, binding=binding, total_cost=sum(p.total_cost for p in plans))

@@ -1,9 +1,8 @@
 """The supply-plan LP handed to HiGHS and solved (docs/SUPPLY_PLAN.md).
 
-`solve_model` passes the PuLP problem to HiGHS as one sparse column-wise matrix, with options
-chosen by the LP's size (`highs_options`), runs it quietly and writes the solution back into
-PuLP's variables and constraints; the HiGHS model stays on the problem for a warm re-solve
-(supply_plan_warm.py).
+`solve_cold` passes the LP's arrays to HiGHS as one sparse column-wise matrix, with options
+chosen by the LP's size (`highs_options`), runs it quietly and reads the solution out; the HiGHS
+object is kept with the solution for a warm re-solve (supply_plan_warm.py).
 """
 
 from __future__ import annotations
@@ -15,10 +14,9 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import pulp
-import scipy.sparse as sp
 
 from sop.tools.supply.supply_plan_instance_parts import MipSettings
+from sop.tools.supply.supply_plan_matrix import LpArrays
 from sop.tools.supply.supply_plan_result_rows import Status
 
 # HiGHS options, chosen by the size of this LP (a multi-period transport model whose SKUs are
@@ -60,74 +58,43 @@ def _silence_banner() -> None:
 
 
 @dataclass
-class HighsModel:
-    """A PuLP problem handed to HiGHS as one column-wise matrix (`passModel`), kept with the
-    solver so that a re-solve whose numbers changed (bounds, right-hand sides, costs) starts from
-    the last basis. `columns` and `rows` are the problem's variables and constraints in HiGHS's
-    order; the arrays are what was passed, to find what a re-solve changes."""
+class Solved:
+    """A model HiGHS has run: the solver, which still holds the model and its basis for a warm
+    re-solve (supply_plan_warm.py), the arrays it was given, the status, and the solution
+    (values and duals of columns and rows; empty unless there is a plan). `warm` says whether
+    the run started from the last basis."""
 
-    highs: highspy.Highs | None
-    columns: list[pulp.LpVariable]
-    rows: list[pulp.LpConstraint]
-    cost: np.ndarray
-    col_lower: np.ndarray
-    col_upper: np.ndarray
-    row_lower: np.ndarray
-    row_upper: np.ndarray
-    matrix: sp.csc_matrix
-    integer: np.ndarray
+    highs: highspy.Highs
+    lp: LpArrays
+    status: Status
+    col_value: np.ndarray
+    col_dual: np.ndarray
+    row_value: np.ndarray
+    row_dual: np.ndarray
+    warm: bool = False
 
-
-def _bound(value: float | None, infinite: float) -> float:
-    return infinite if value is None else float(value)
+    @property
+    def objective(self) -> float:
+        return float(self.lp.cost @ self.col_value)
 
 
-def highs_model(problem: pulp.LpProblem) -> HighsModel:
-    """The problem as arrays and a `highspy.Highs` holding it: one pass over the constraints'
-    coefficients into a sparse matrix, instead of a call into HiGHS per column and per row."""
-    model = model_arrays(problem)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = len(model.columns), len(model.rows)
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = model.cost, model.col_lower, model.col_upper
-    lp.row_lower_, lp.row_upper_ = model.row_lower, model.row_upper
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    matrix = model.matrix
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
-    if model.integer.any():
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in model.integer]
-    model.highs = highspy.Highs()
-    model.highs.setOptionValue("output_flag", False)
-    model.highs.passModel(lp)
-    return model
-
-
-def model_arrays(problem: pulp.LpProblem) -> HighsModel:
-    """The problem's columns, rows, costs, bounds and matrix as arrays, in HiGHS's order (the
-    columns sorted by name, as PuLP hands them over)."""
-    columns = problem.variables()
-    for i, column in enumerate(columns):
-        column._highs_index = i
-    rows = list(problem.constraints())
-    lengths = np.fromiter((len(row) for row in rows), dtype=np.int64, count=len(rows))
-    row_ix = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
-    col_ix = np.fromiter((v._highs_index for row in rows for v in row), dtype=np.int64,
-                         count=int(lengths.sum()))
-    values = np.fromiter((a for row in rows for a in row.values()), dtype=float, count=int(lengths.sum()))
-    matrix = sp.csc_matrix((values, (row_ix, col_ix)), shape=(len(rows), len(columns)))
-    inf = highspy.kHighsInf
-    return HighsModel(
-        highs=None,
-        columns=columns,
-        rows=rows,
-        cost=np.fromiter((problem.objective.get(v, 0.0) for v in columns), dtype=float, count=len(columns)),
-        col_lower=np.fromiter((_bound(v.lowBound, -inf) for v in columns), dtype=float, count=len(columns)),
-        col_upper=np.fromiter((_bound(v.upBound, inf) for v in columns), dtype=float, count=len(columns)),
-        row_lower=np.fromiter((_bound(r.getLb(), -inf) for r in rows), dtype=float, count=len(rows)),
-        row_upper=np.fromiter((_bound(r.getUb(), inf) for r in rows), dtype=float, count=len(rows)),
-        matrix=matrix,
-        integer=np.fromiter((v.cat == pulp.LpInteger for v in columns), dtype=bool, count=len(columns)),
-    )
+def pass_model(lp: LpArrays) -> highspy.Highs:
+    """A quiet `highspy.Highs` holding the LP, handed over as one column-wise matrix."""
+    _silence_banner()
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = len(lp.cost), len(lp.row_lower)
+    model.col_cost_, model.col_lower_, model.col_upper_ = lp.cost, lp.col_lower, lp.col_upper
+    model.row_lower_, model.row_upper_ = lp.row_lower, lp.row_upper
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    matrix = lp.matrix
+    model.a_matrix_.start_, model.a_matrix_.index_, model.a_matrix_.value_ = matrix.indptr, matrix.indices, matrix.data
+    if lp.integer.any():
+        model.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                              for i in lp.integer]
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(model)
+    return highs
 
 
 _HIGHS_STATUS: dict[highspy.HighsModelStatus, Status] = {
@@ -141,11 +108,8 @@ _STOPPED = (highspy.HighsModelStatus.kTimeLimit, highspy.HighsModelStatus.kItera
             highspy.HighsModelStatus.kInterrupt)
 
 
-def run_highs(problem: pulp.LpProblem, model: HighsModel, options: dict[str, str | float]) -> Status:
-    """Run HiGHS on the model with these options and write the solution back into the PuLP
-    problem's variables (value, reduced cost) and constraints (slack, dual), as PuLP would."""
-    highs = model.highs
-    assert highs is not None, "hand the model to HiGHS first (highs_model)"
+def run_highs(highs: highspy.Highs, lp: LpArrays, options: dict[str, str | float], warm: bool = False) -> Solved:
+    """Run HiGHS on the model it holds with these options, and read the solution out."""
     for option, value in options.items():
         highs.setOptionValue(option, value)
     highs.run()
@@ -153,26 +117,18 @@ def run_highs(problem: pulp.LpProblem, model: HighsModel, options: dict[str, str
     status = _HIGHS_STATUS.get(code, "error")
     if code in _STOPPED and highs.getInfo().primal_solution_status == 2:  # kSolutionStatusFeasible
         status = "optimal"
-    problem.solverModel = highs
+    empty = np.zeros(0)
     if status != "optimal":
-        return status
+        return Solved(highs, lp, status, empty, empty, empty, empty, warm)
     solution = highs.getSolution()
-    for column, value, reduced in zip(model.columns, solution.col_value, solution.col_dual, strict=True):
-        column.varValue, column.dj = value, reduced
-    for row, activity, dual in zip(model.rows, solution.row_value, solution.row_dual, strict=True):
-        slack = row.constant + activity
-        row.slack, row.pi = (-slack if row.sense == pulp.LpConstraintLE else slack), dual
-    return status
+    return Solved(highs, lp, status, np.asarray(solution.col_value), np.asarray(solution.col_dual),
+                  np.asarray(solution.row_value), np.asarray(solution.row_dual), warm)
 
 
-def solve_model(problem: pulp.LpProblem, mip: MipSettings | None = None) -> Status:
-    """Solve in place with HiGHS, quietly, with the options for its size; a MIP (`mip` given)
-    stops at its time limit or relative gap, whichever comes first. The model is kept on the
-    problem (`problem.highs_model`) for warm re-solves."""
-    _silence_banner()
-    model = highs_model(problem)
-    setattr(problem, "highs_model", model)  # noqa: B010 - PuLP's problem has no slot for it
-    options: dict[str, str | float] = dict(highs_options(len(model.columns)))
-    if mip is not None:
+def solve_cold(lp: LpArrays, mip: MipSettings) -> Solved:
+    """Solve from scratch, quietly, with the options for the LP's size; a MIP stops at `mip`'s
+    time limit or relative gap, whichever comes first."""
+    options: dict[str, str | float] = dict(highs_options(len(lp.cost)))
+    if lp.integer.any():
         options |= {"time_limit": float(mip.time_limit_seconds), "mip_rel_gap": float(mip.mip_rel_gap)}
-    return run_highs(problem, model, options)
+    return run_highs(pass_model(lp), lp, options)

@@ -1,36 +1,43 @@
 """The cost the supply-plan LP minimises (docs/SUPPLY_PLAN.md), in currency.
 
-`objective_terms` prices every column with a cost; `elastic_penalty` prices a capacity overrun
+`column_costs` prices every column with a cost; `elastic_penalty` prices a capacity overrun
 in the elastic model far above any of them, so the diagnosis of an infeasible instance overruns
 a limit only when no plan can avoid it.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from sop.tools.supply.supply_plan import SupplyPlanInstance
+from sop.tools.supply.supply_plan_columns import Columns
 from sop.tools.supply.supply_plan_layout import Layout
-from sop.tools.supply.supply_plan_variables import Variables
+from sop.tools.supply.supply_plan_matrix import put
 
 
-def objective_terms(instance: SupplyPlanInstance, layout: Layout, v: Variables) -> list:
-    """(column, currency per unit) for every column with a cost. A backorder costs its SKU's
-    `backorder_penalty` for every month-end it is owed; one still owed at the end of the horizon
-    is not served within the plan and costs the stream's lost-sale penalty as well."""
-    skus, last = instance.skus, len(layout.periods) - 1
-    streams = layout.streams
-    return (
-        [(i, skus[s].holding_cost) for s, by_dc in enumerate(v.inv) for row in by_dc for i in row]
-        + [(o, plant.overtime_cost_per_hour) for plant, row in zip(instance.plants, v.o) for o in row]
-        + [(u, streams[j].lost_penalty) for (j, _), u in v.unmet.items()]
-        + [(x, routing.cost_per_unit) for routing, row in zip(instance.routings, v.x) for x in row]
-        + [(y, instance.lanes[lane].cost_per_unit) for (_, _, lane), row in zip(layout.ships, v.y)
-           for y in row if y is not None]
-        + [(z, skus[s].ss_penalty) for (s, _, _), z in v.short.items()]
-        + [(b, skus[streams[j].sku].backorder_penalty + (streams[j].lost_penalty if t == last else 0.0))
-           for (j, t), b in v.back.items()]
-        + [(e, instance.options[i].cost_per_unit) for (i, _), e in v.option_use.items()]
-        + [(f, instance.options[i].fixed_cost) for i, f in v.option_taken.items()]
-    )  # fmt: skip
+def column_costs(instance: SupplyPlanInstance, layout: Layout, c: Columns) -> np.ndarray:
+    """Currency per unit of every column (0 for lot counts and batch switches). A backorder
+    costs its SKU's `backorder_penalty` for every month-end it is owed; one still owed at the end
+    of the horizon is not served within the plan and costs the stream's lost-sale penalty as
+    well."""
+    skus, streams = instance.skus, layout.streams
+    cost = np.zeros(c.count)
+    put(cost, c.elastic, elastic_penalty(instance))
+    put(cost, c.inv, np.array([s.holding_cost for s in skus])[:, None, None])
+    put(cost, c.o, np.array([p.overtime_cost_per_hour for p in instance.plants]).reshape(-1, 1))
+    lost = np.array([s.lost_penalty for s in streams]).reshape(-1, 1)
+    put(cost, c.unmet, lost)
+    put(cost, c.x, np.array([r.cost_per_unit for r in instance.routings]).reshape(-1, 1))
+    lane_cost = np.array([ln.cost_per_unit for ln in instance.lanes])
+    put(cost, c.y, lane_cost[[lane for _, _, lane in layout.ships]].reshape(-1, 1))
+    put(cost, c.short, np.array([s.ss_penalty for s in skus])[:, None, None])
+    late = np.array([skus[s.sku].backorder_penalty for s in streams]).reshape(-1, 1) + np.zeros(c.back.shape)
+    if late.size:
+        late[:, -1] += lost[:, 0]
+    put(cost, c.back, late)
+    put(cost, c.option_use, np.array([o.cost_per_unit for o in instance.options]).reshape(-1, 1))
+    put(cost, c.option_taken, np.array([o.fixed_cost for o in instance.options]))
+    return cost
 
 
 def elastic_penalty(instance: SupplyPlanInstance) -> float:

@@ -8,10 +8,9 @@ MIP, a large share of the numbers changed) is left to a cold solve.
 from __future__ import annotations
 
 import numpy as np
-import pulp
 
-from sop.tools.supply.supply_plan_highs import HighsModel, model_arrays, run_highs
-from sop.tools.supply.supply_plan_result_rows import Status
+from sop.tools.supply.supply_plan_highs import Solved, run_highs
+from sop.tools.supply.supply_plan_matrix import LpArrays
 
 # A warm re-solve runs simplex on the whole LP (HiGHS skips presolve when it has a basis), so it
 # pays for a what-if that moves a few limits, not for a scenario that moves every month's demand
@@ -20,46 +19,33 @@ from sop.tools.supply.supply_plan_result_rows import Status
 WARM_SHARE = 0.02
 
 
-def resolve_warm(base: pulp.LpProblem, problem: pulp.LpProblem) -> Status | None:
-    """Solve `problem` on the HiGHS model of the solved `base`, starting from its basis, when the
-    two differ only in a few numbers HiGHS can change in place (column and row bounds, costs: at
-    most `WARM_SHARE` of them); None when the matrix or the columns differ or much has changed,
-    and a cold solve is better. Dual simplex from the last basis (interior point would start
-    over)."""
-    old: HighsModel | None = getattr(base, "highs_model", None)
-    if old is None or old.highs is None or old.integer.any():
+def resolve_warm(last: Solved, lp: LpArrays) -> Solved | None:
+    """Solve `lp` on the HiGHS object of the `last` solve, starting from its basis, when the two
+    differ only in a few numbers HiGHS can change in place (column and row bounds, costs: at
+    most `WARM_SHARE` of them); None when the matrix or the columns differ, the last solve was a
+    MIP or had no plan, or much has changed: a cold solve is better. Dual simplex from the last
+    basis (interior point would start over). The last solve's HiGHS object then holds `lp`."""
+    old, highs = last.lp, last.highs
+    if last.status != "optimal" or old.integer.any() or not _same_structure(old, lp):
         return None
-    new = model_arrays(problem)
-    if not _same_structure(old, new):
-        return None
-    highs = old.highs
-    cols = np.flatnonzero((new.col_lower != old.col_lower) | (new.col_upper != old.col_upper))
-    rows = np.flatnonzero((new.row_lower != old.row_lower) | (new.row_upper != old.row_upper))
-    priced = np.flatnonzero(new.cost != old.cost)
-    if cols.size + rows.size + priced.size > WARM_SHARE * (len(new.columns) + len(new.rows)):
+    cols = np.flatnonzero((lp.col_lower != old.col_lower) | (lp.col_upper != old.col_upper))
+    rows = np.flatnonzero((lp.row_lower != old.row_lower) | (lp.row_upper != old.row_upper))
+    priced = np.flatnonzero(lp.cost != old.cost)
+    if cols.size + rows.size + priced.size > WARM_SHARE * (len(lp.cost) + len(lp.row_lower)):
         return None
     if cols.size:
-        highs.changeColsBounds(cols.size, cols.astype(np.int32), new.col_lower[cols], new.col_upper[cols])
+        highs.changeColsBounds(cols.size, cols.astype(np.int32), lp.col_lower[cols], lp.col_upper[cols])
     if rows.size:  # in highspy, missing from its type stubs
         highs.changeRowsBounds(  # type: ignore[attr-defined]
-            rows.size, rows.astype(np.int32), new.row_lower[rows], new.row_upper[rows])
+            rows.size, rows.astype(np.int32), lp.row_lower[rows], lp.row_upper[rows])
     if priced.size:
-        highs.changeColsCost(priced.size, priced.astype(np.int32), new.cost[priced])
-    old.cost, old.col_lower, old.col_upper = new.cost, new.col_lower, new.col_upper
-    old.row_lower, old.row_upper = new.row_lower, new.row_upper
-    old.columns, old.rows = new.columns, new.rows
-    status = run_highs(problem, old, {"solver": "simplex"})
-    setattr(problem, "highs_model", old)  # noqa: B010
-    setattr(base, "highs_model", None)  # noqa: B010 - the solver now holds the re-solved problem
-    return status
+        highs.changeColsCost(priced.size, priced.astype(np.int32), lp.cost[priced])
+    return run_highs(highs, lp, {"solver": "simplex"}, warm=True)
 
 
-def _same_structure(old: HighsModel, new: HighsModel) -> bool:
-    """The same columns in the same order, the same integrality and the same matrix."""
-    if old.matrix.shape != new.matrix.shape or not np.array_equal(old.integer, new.integer):
-        return False
-    if [c.name for c in old.columns] != [c.name for c in new.columns]:
-        return False
+def _same_structure(old: LpArrays, new: LpArrays) -> bool:
+    """The same columns, the same integrality and the same matrix."""
     a, b = old.matrix, new.matrix
-    return (np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    return (a.shape == b.shape and np.array_equal(old.integer, new.integer)
+            and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
             and np.array_equal(a.data, b.data))
