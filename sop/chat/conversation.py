@@ -135,12 +135,13 @@ class ChatSession:
         return self.totals
 
 
-def render(result: TurnResult, author: str | None, confirm: bool = True) -> list[RenderableType]:
-    """An answer as the REPL shows it: who answered and how, the text, the tools behind it,
-    notes, refusals, and an override proposal (asking for y or n when `confirm`)."""
+def render(result: TurnResult, author: str | None, confirm: bool = True, tools: bool = True) -> list[RenderableType]:
+    """An answer as the REPL shows it: who answered and how, the text, the tools behind it (unless
+    they were shown apart: `tools=False`), notes, refusals, and an override proposal (asking for y
+    or n when `confirm`)."""
     how = "offline model" if result.source == "offline" else "language model"
     shown: list[RenderableType] = [Text(f"{result.agent} ({how}):", style="bold"), Text(result.answer)]
-    if result.tools:
+    if result.tools and tools:
         shown.append(Text(f"tools: {', '.join(t.line for t in result.tools)}", style="dim"))
     if result.ungrounded:
         shown.append(Text(f"Numbers marked {UNGROUNDED_MARK} are not in any tool result of this turn.", style="yellow"))

@@ -110,7 +110,10 @@ def _as_it_goes(session: ChatSession) -> FreeTextHandler:
                 nonlocal draft
                 if kind == "tool":
                     calls.append(f"tool call: {text}")
-                draft = "" if kind == "drop" else draft + text if kind == "draft" else draft
+                elif kind == "draft":
+                    draft += text
+                elif kind == "drop":
+                    draft = ""
                 live.update(Text("\n".join([*calls, draft]), style="dim"))
 
             return session.reply(line, listen)

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from sop.store.location import local_stem, shown
+from sop.store.location import local_stem, read_beside, shown, write_beside
 
 if TYPE_CHECKING:
     from sop.store.progress_board import ProgressBoard
@@ -152,17 +152,9 @@ def write_status(db: Path | str, period: str, outcome: dict) -> None:
     """Keep where a cycle stands, as `sop cycle status --json` shows it, in `DB.status.json`: what
     status reads without opening the checkpointer, and while another command holds the store.
     Replaced whole (write and rename), so a reader never sees half of it."""
-    path = status_path(db)
-    cycles = {**read_statuses(db), period: outcome}
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(cycles, indent=1, sort_keys=True))
-    tmp.replace(path)
+    write_beside(status_path(db), {**read_statuses(db), period: outcome}, indent=1, sort_keys=True)
 
 
 def read_statuses(db: Path | str) -> dict[str, dict]:
     """Every cycle's last recorded status by period; empty when none was written."""
-    try:
-        cycles = json.loads(status_path(db).read_text())
-    except (OSError, ValueError):
-        return {}
-    return cycles if isinstance(cycles, dict) else {}
+    return read_beside(status_path(db))

@@ -6,8 +6,10 @@ and status file need it before any database is opened.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -47,3 +49,21 @@ def local_stem(db: Path | str) -> Path:
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:12]
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "sop" / f"{''.join(c if c.isalnum() or c in '-_' else '_' for c in name)}-{digest}"
+
+
+def read_beside(path: Path) -> dict:
+    """A JSON object kept beside the store (its status, a step's progress); empty when the file
+    is missing or does not read."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_beside(path: Path, data: dict, **dumps: Any) -> None:
+    """Replace a file beside the store whole (write, then rename), so a reader never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, **dumps))
+    tmp.replace(path)

@@ -10,13 +10,12 @@ ends, and the events of a process that has gone (killed mid-step) are not shown.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sop.store.location import local_stem
+from sop.store.location import local_stem, read_beside, write_beside
 
 KEPT = 8  # events per running step
 
@@ -33,17 +32,9 @@ def _alive(pid: Any) -> bool:
     return True
 
 
-def _read(path: Path) -> dict[str, dict[str, Any]]:
-    try:
-        steps = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return steps if isinstance(steps, dict) else {}
-
-
 def running_steps(db: Path | str) -> dict[str, dict[str, Any]]:
     """By cycle: who runs its step (`command`, `pid`) and its last events, oldest first."""
-    return {period: step for period, step in _read(board_path(db)).items()
+    return {period: step for period, step in read_beside(board_path(db)).items()
             if isinstance(step, dict) and _alive(step.get("pid"))}
 
 
@@ -70,10 +61,7 @@ class ProgressBoard:
         self.close()
 
     def _write(self, step: dict[str, Any] | None) -> None:
-        steps = {p: s for p, s in _read(self.path).items() if p != self.period}
+        steps = {p: s for p, s in read_beside(self.path).items() if p != self.period}
         if step is not None:
             steps[self.period] = step
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(steps, default=str))
-        tmp.replace(self.path)
+        write_beside(self.path, steps, default=str)

@@ -109,9 +109,8 @@ def _answer(store: Store, ws: Workspace, person: str, line: str, send: Callable[
         return [_part("error", str(exc))]
     finally:
         session.close()
-    # the calls behind the answer went out as they were made (so not as render's "tools:" line)
-    parts = [_part("text", _text(r)) for r in render(turn, author=person, confirm=False)
-             if not str(r).startswith("tools: ")]
+    # the calls behind the answer went out as they were made
+    parts = [_part("text", _text(r)) for r in render(turn, author=person, confirm=False, tools=False)]
     if turn.ungrounded:
         parts.append(_part("ungrounded", "ungrounded: " + ", ".join(str(n) for n in turn.ungrounded)))
     if session.pending:  # the turn's override proposal, confirmed with a button
