@@ -9,7 +9,7 @@ is logged (ARCHITECTURE.md rule 2). No agent can even be declared with such a to
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -104,9 +104,22 @@ class AgentSpec:
     def use(self, tool: str, payload, log, progress: registry.Progress | None = None) -> BaseModel:
         """Run a registry tool on this agent's behalf, refusing anything off the belt; a tool that
         loops long reports to `progress(done, total)`."""
+        self._check(tool, log)
+        log.info("tool_call", agent=self.name, tool=tool)
+        return registry.run(tool, payload, progress)
+
+    def use_each(self, tool: str, payloads: Sequence[BaseModel], log,
+                 processes: int = 1) -> Iterator[tuple[int, BaseModel]]:
+        """`use` on several independent payloads, on up to `processes` processes: (index, result)
+        as each finishes (`registry.run_each`)."""
+        self._check(tool, log)
+        for _ in payloads:
+            log.info("tool_call", agent=self.name, tool=tool)
+        return registry.run_each(tool, payloads, processes)
+
+    def _check(self, tool: str, log) -> None:
+        """Refuse, and log the refusal of, anything off the belt."""
         reason = self.refusal(tool) or (None if tool in self.tools else f"{tool!r} is not a planning tool")
         if reason:
             log.warning("tool_refused", agent=self.name, tool=tool, reason=reason)
             raise ToolNotAllowed(reason)
-        log.info("tool_call", agent=self.name, tool=tool)
-        return registry.run(tool, payload, progress)

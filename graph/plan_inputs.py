@@ -10,6 +10,7 @@ that the level is there to avoid.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import pandas as pd
@@ -23,6 +24,10 @@ from sop.tools.supply.aggregate_plan import LeveledPlanInput, family_instance, p
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
 SCENARIOS = ("base", "upside", "downside")
+# SKU × DC × month demand cells (about 370 SKUs × 3 DCs × 18 months) from which week 2 solves its
+# scenarios on a process each: a fresh process takes about 3 s to start (it imports the tools),
+# as long as one solve takes at 200 SKUs, so below this it would not pay (bench/supply_plan.py).
+PARALLEL_FROM_CELLS = 20_000
 
 
 def plan_instance(settings: Settings, months: list[str], inputs: PlanInputs, demand: pd.DataFrame,
@@ -61,6 +66,27 @@ def solve_plan(settings: Settings, instance: SupplyPlanInstance, family_of: dict
     by family above the size docs/SCALE.md names), in the SKU result format either way."""
     return expect(SupplyPlanResult, LOGISTICS_PLANNER.use("supply-plan-at-level", LeveledPlanInput(
         instance=instance, family_of=family_of, level=settings.plan_level), log))
+
+
+def solve_plans(settings: Settings, instances: dict[str, SupplyPlanInstance], family_of: dict[str, str],
+                log) -> Iterator[tuple[str, SupplyPlanResult]]:
+    """`solve_plan` on independent instances (a cycle's scenarios), (name, plan) as each is solved,
+    on several processes where they are large enough (`solve_processes`)."""
+    names = list(instances)
+    payloads = [LeveledPlanInput(instance=instances[n], family_of=family_of, level=settings.plan_level)
+                for n in names]
+    processes = solve_processes(settings, instances[names[0]]) if names else 1
+    for i, plan in LOGISTICS_PLANNER.use_each("supply-plan-at-level", payloads, log, processes):
+        yield names[i], expect(SupplyPlanResult, plan)
+
+
+def solve_processes(settings: Settings, instance: SupplyPlanInstance) -> int:
+    """Processes for a cycle's scenario solves: SOP_SOLVE_PROCESSES (a core each) when the plan is
+    an SKU-level LP of at least PARALLEL_FROM_CELLS demand cells, else 1 (this process)."""
+    cells = sum(len(d.qty) for d in instance.demand)
+    if cells < PARALLEL_FROM_CELLS or planned_by_family(instance, settings.plan_level):
+        return 1
+    return settings.solve_processes
 
 
 class WhatIfBasis(NamedTuple):

@@ -16,7 +16,7 @@ from sop.agents.narrator import narrate
 from sop.agents.supplier_relationship_manager import SUPPLIER_RELATIONSHIP_MANAGER
 from sop.graph.context import CycleContext, RunContext, open_context
 from sop.graph.outputs import expect
-from sop.graph.plan_inputs import SCENARIOS, plan_instance, solve_plan
+from sop.graph.plan_inputs import SCENARIOS, plan_instance, solve_plans, solve_processes
 from sop.graph.progress import Progress
 from sop.graph.state import CycleState
 from sop.log import get_logger
@@ -70,15 +70,18 @@ def _solve(ctx: CycleContext, state: CycleState, demand: pd.DataFrame,
     """Each scenario's instance, built once from the same plan inputs, and its solved plan."""
     inputs = plan_inputs(ctx.store, state["cycle_id"])
     families = dict(zip(inputs.items["sku"], inputs.items["family"], strict=True))
+    instances = {scenario: plan_instance(ctx.settings, state["horizon"], inputs, demand, scenario)
+                 for scenario in SCENARIOS}
+    processes = solve_processes(ctx.settings, instances["base"])
+    progress.say(f"solving the supply plans of {len(SCENARIOS)} scenarios"
+                 + (f" on {min(processes, len(SCENARIOS))} processes" if processes > 1 else ""),
+                 agent=LOGISTICS_PLANNER.name, tool="supply-plan", done=0, total=len(SCENARIOS))
     plans = {}
-    for number, scenario in enumerate(SCENARIOS, start=1):
-        progress.say(f"solving the supply plan of scenario {scenario}, {number}/{len(SCENARIOS)}",
-                     agent=LOGISTICS_PLANNER.name, tool="supply-plan", done=number - 1, total=len(SCENARIOS))
-        instance = plan_instance(ctx.settings, state["horizon"], inputs, demand, scenario)
-        plans[scenario] = (instance, solve_plan(ctx.settings, instance, families, log))
-    progress.say("supply plans solved", agent=LOGISTICS_PLANNER.name, tool="supply-plan", done=len(SCENARIOS),
-                 total=len(SCENARIOS))
-    return plans
+    for number, (scenario, plan) in enumerate(solve_plans(ctx.settings, instances, families, log), start=1):
+        plans[scenario] = (instances[scenario], plan)
+        progress.say(f"supply plan of scenario {scenario} solved, {number}/{len(SCENARIOS)}",
+                     agent=LOGISTICS_PLANNER.name, tool="supply-plan", done=number, total=len(SCENARIOS))
+    return {scenario: plans[scenario] for scenario in SCENARIOS}
 
 
 def _plan_frames(scenario: str, instance: SupplyPlanInstance,

@@ -5,6 +5,7 @@ No node or tool reads `os.environ`; they receive a `Settings` (ARCHITECTURE.md r
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -73,6 +74,11 @@ class Settings(BaseSettings):
         None, alias="SOP_DASK_SCHEDULER",
         description="forecast on dask.distributed: 'local' for a LocalCluster on this machine, or a scheduler "
                     "address (tcp://HOST:8786); unset, the forecast runs on the local cores",
+    )
+    solve_processes: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, alias="SOP_SOLVE_PROCESSES", ge=1,
+        description="processes week 2 solves its scenarios' supply LPs on, when they are large enough to pay "
+                    "for a process each (docs/SUPPLY_PLAN.md); default: one per core",
     )
     plan_level: Literal["auto", "sku", "family"] = Field(
         "auto", alias="SOP_PLAN_LEVEL",

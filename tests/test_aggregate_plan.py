@@ -5,10 +5,12 @@ optimum."""
 from __future__ import annotations
 
 import pytest
+import structlog
 from lp_instances import generate_instance
 
 from sop.config import Settings
-from sop.graph.plan_inputs import solve_plan
+from sop.graph import plan_inputs
+from sop.graph.plan_inputs import PARALLEL_FROM_CELLS, solve_plan, solve_plans, solve_processes
 from sop.log import get_logger
 from sop.tools.supply.aggregate_plan import (
     AGGREGATE_ABOVE_SKUS,
@@ -120,3 +122,30 @@ def test_the_cycle_solves_at_the_level_its_settings_name(instance, family_of, sk
     expected = solve_family_plan(instance, family_of).plan if level == "family" else sku_optimum
     assert plan.objective == pytest.approx(expected.objective, rel=1e-9)
     assert ("family groups" in plan.message) == (level == "family")
+
+
+def test_scenarios_get_a_process_each_only_when_their_lp_is_large():
+    # 370 SKUs × 3 DCs × 18 months is 19,980 demand cells, 371 make 20,034.
+    settings = Settings(_env_file=None, solve_processes=2, plan_level="auto")
+    assert PARALLEL_FROM_CELLS == 20_000
+    assert solve_processes(settings, generate_instance(370)) == 1
+    assert solve_processes(settings, generate_instance(371)) == 2
+    assert solve_processes(settings.model_copy(update={"solve_processes": 1}), generate_instance(371)) == 1
+    # A family-level plan is a small LP whatever the catalogue: solved here.
+    assert solve_processes(settings.model_copy(update={"plan_level": "family"}), generate_instance(371)) == 1
+
+
+def test_scenarios_solved_on_two_processes_are_the_plans_solved_here(monkeypatch):
+    instances = {name: generate_instance(30, seed=seed, n_months=6) for seed, name in enumerate(("a", "b", "c"))}
+    family_of = {s.sku: "f" for s in instances["a"].skus}
+    monkeypatch.setattr(plan_inputs, "PARALLEL_FROM_CELLS", 0)
+    settings = Settings(_env_file=None, solve_processes=2, plan_level="sku")
+    with structlog.testing.capture_logs() as logs:
+        solved = dict(solve_plans(settings, instances, family_of, get_logger(node="test")))
+    assert sorted(solved) == ["a", "b", "c"]
+    for name, instance in instances.items():
+        here = solve_supply_plan(instance)
+        assert solved[name].status == here.status == "optimal"
+        assert solved[name].objective == pytest.approx(here.objective, rel=1e-9)
+        assert solved[name].production == here.production
+    assert [e["tool"] for e in logs if e["event"] == "tool_call"] == ["supply-plan-at-level"] * 3

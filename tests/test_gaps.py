@@ -98,6 +98,28 @@ def test_a_binding_lane_is_worth_what_the_dearer_route_costs():
                                   "would save 18 ¢ of plan cost") for m in ("2027-01", "2027-02")]
 
 
+def test_a_binding_work_centre_is_ranked_by_what_its_hours_are_worth():
+    # The plant has 1,000 hours but its press 50, and A takes a press-hour a unit: of 80 units
+    # 50 are made and 30 lost. One more press hour makes a lost unit: 100 − 10 = 90 saved, so
+    # 10 % of the press's 50 hours is worth 5 × 90 = 450; the lost units' revenue is 30 × 20 = 600.
+    instance = SupplyPlanInstance.model_validate({
+        "periods": ["2027-01"],
+        "skus": [{"sku": "A", "holding_cost": 1.0, "unmet_penalty": 100.0, "ss_penalty": 0.0}],
+        "plants": [{"plant": "P1", "regular_hours": [1000], "max_overtime_hours": [0], "overtime_cost_per_hour": 50.0,
+                    "work_centres": [{"work_centre": "press", "hours": [50.0]}]}],
+        "routings": [{"sku": "A", "plant": "P1", "hours_per_unit": 1.0, "cost_per_unit": 10.0,
+                      "work_centre_hours": {"press": 1.0}}],
+        "dcs": [{"dc": "D1", "storage_capacity": 1000}],
+        "lanes": [{"plant": "P1", "dc": "D1", "cost_per_unit": 0.0, "capacity": [1000]}],
+        "demand": [{"sku": "A", "dc": "D1", "qty": [80]}],
+    })
+    gaps = supply_gaps(SupplyGapsInput(instance=instance, plan=solve_supply_plan(instance), prices={"A": 20.0}))
+    assert [(g.kind, g.subject, round(g.units, 6), round(g.value, 6), g.detail) for g in gaps.ranked] == [
+        ("unmet", "A", 30, 600, "units of demand lost"),
+        ("work_centre", "P1/press", 50, 450, "at its limit of 50 work-centre hours; each extra work-centre hour in "
+                                             "2027-01 would save 90.00 of plan cost")]
+
+
 def test_every_gap_is_valued_in_money_on_one_scale():
     # Demand 50, 50, 270 with a safety stock of 20 (penalty 3 a unit-month), a standard cost of
     # 12 and storage for 40 units at the DC. Hand-checked in the comments below.

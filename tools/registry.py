@@ -6,7 +6,9 @@ every caller validates the same way and gets the same JSON.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from pydantic import BaseModel
@@ -100,3 +102,19 @@ def run(name: str, payload: BaseModel | dict, progress: Progress | None = None) 
     if name not in TOOLS:
         raise UnknownTool(f"unknown tool {name!r}; known tools: {', '.join(TOOLS)}")
     return TOOLS[name].run(payload, progress)
+
+
+def run_each(name: str, payloads: Sequence[BaseModel], processes: int = 1) -> Iterator[tuple[int, BaseModel]]:
+    """Run one tool on several payloads, yielding (index, result) as each finishes: here, one
+    after the other, or on `processes` fresh interpreters (spawned, since the caller may hold
+    threads and open databases a fork would copy half-made), for solves long enough to pay for
+    a process's start."""
+    if processes <= 1 or len(payloads) <= 1:
+        for i, payload in enumerate(payloads):
+            yield i, run(name, payload)
+        return
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(processes, len(payloads)), mp_context=spawn) as pool:
+        futures = {pool.submit(run, name, payload): i for i, payload in enumerate(payloads)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()

@@ -155,13 +155,14 @@ class PlanSummary(BaseModel):
 # What a gap's money value is (tools/supply/gap_values.py); a binding limit's is the cost to the
 # plan of losing a share of it.
 _VALUE_IS = {"unmet": "of margin lost", "safety_stock": "of shortfall cost", "prebuild": "of holding cost"}
+_IN_HOURS = ("plant_hours", "work_centre")
 
 
 def _gaps_text(top: list[Gap], family: str) -> str:
     if not top:
         return f"No gap{'' if family == ALL else ' for ' + family} in this plan."
     return "The largest gaps: " + "; ".join(
-        f"{g.rank}. {g.kind} {g.subject} in {g.month}: {g.units:,.0f} {'hours' if g.kind == 'plant_hours' else 'units'}"
+        f"{g.rank}. {g.kind} {g.subject} in {g.month}: {g.units:,.0f} {'hours' if g.kind in _IN_HOURS else 'units'}"
         + (f", {g.value:,.0f} {_VALUE_IS.get(g.kind, 'at stake on the limit')}" if g.value else "")
         for g in top) + "."
 

@@ -17,7 +17,7 @@ from sop.tools.finance.variance import VarianceRow
 from sop.tools.supply.supply_plan import SupplyPlanInstance, SupplyPlanResult
 
 GapKind = Literal["demand_over_supply", "inventory_low", "inventory_high", "financial_target", "plant_hours",
-                  "supplier", "lane", "storage", "prebuild"]
+                  "supplier", "lane", "storage", "work_centre", "prebuild"]
 LeverKind = Literal["promotion", "overtime", "sourcing", "prebuild", "shift", "capital", "combination"]
 
 

@@ -5,7 +5,7 @@ and the workbook) value each gap with these functions, so a gap ranks the same w
 planner meets it, and units of plant hours, material and lanes are never compared as if they
 were alike:
 - lost demand: its lost margin, units × (price − standard cost); revenue when no cost is known;
-- a binding plant, overtime, supplier, lane or storage limit: |shadow price| × its exposure, the
+- a binding plant, overtime, work-centre, supplier, lane or storage limit: |shadow price| × its exposure, the
   share of the limit at risk (`DISRUPTION_SHARE` of it): the first-order cost to the plan of
   losing that share of the capacity;
 - a safety-stock shortfall: what the plan charges for it, units × the SKU's `ss_penalty` (per

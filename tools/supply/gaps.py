@@ -28,7 +28,8 @@ from sop.tools.supply.supply_plan_result_rows import BindingConstraint
 PEAK_UTILISATION = 0.95  # share of regular + maximum overtime hours that makes a month a peak
 # What one unit of each binding limit is, in a planner's words.
 LIMIT_UNITS = {"plant_hours": ("plant hours", "plant hour"), "supplier": ("units of material", "unit of material"),
-               "lane": ("units shipped", "unit of lane capacity"), "storage": ("units stored", "unit of storage")}
+               "lane": ("units shipped", "unit of lane capacity"), "storage": ("units stored", "unit of storage"),
+               "work_centre": ("work-centre hours", "work-centre hour")}
 
 
 class SupplyGapsInput(BaseModel):
@@ -90,7 +91,7 @@ class RankedGap(BaseModel):
     cost of a safety-stock shortfall or of a pre-build; ties by `units`."""
 
     rank: int
-    kind: Literal["unmet", "plant_hours", "safety_stock", "supplier", "lane", "storage", "prebuild"]
+    kind: Literal["unmet", "plant_hours", "safety_stock", "supplier", "lane", "storage", "work_centre", "prebuild"]
     subject: str
     month: str
     units: float
@@ -119,7 +120,7 @@ def supply_gaps(payload: SupplyGapsInput) -> SupplyGaps:
     by_family = unmet_by_family(unmet, payload.families) if payload.families is not None else []
     overload = [load for load in loads if load.utilisation >= PEAK_UTILISATION]
     shortfall = safety_stock_gaps(instance, plan)
-    limits = [b for b in plan.binding if b.family in ("supplier", "lane", "storage")]
+    limits = [b for b in plan.binding if b.family in ("supplier", "lane", "storage", "work_centre")]
     ahead = prebuild(instance, plan, loads)
     return SupplyGaps(
         unmet=unmet,
