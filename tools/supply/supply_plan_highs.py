@@ -2,7 +2,8 @@
 
 `solve_cold` passes the LP's arrays to HiGHS as one sparse column-wise matrix, with options
 chosen by the LP's size (`highs_options`), runs it quietly and reads the solution out; the HiGHS
-object is kept with the solution for a warm re-solve (supply_plan_warm.py).
+object is kept with the solution for a warm re-solve (supply_plan_warm.py). A MIP may first get
+a plan to start from (supply_plan_mip_start.py) within the same time limit.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
@@ -18,6 +22,9 @@ import numpy as np
 from sop.tools.supply.supply_plan_instance_parts import MipSettings
 from sop.tools.supply.supply_plan_matrix import LpArrays
 from sop.tools.supply.supply_plan_result_rows import Status
+
+if TYPE_CHECKING:
+    from sop.tools.supply.supply_plan_mip_start import Start
 
 # HiGHS options, chosen by the size of this LP (a multi-period transport model whose SKUs are
 # coupled only by a few plant, supplier, lane and storage rows):
@@ -34,6 +41,12 @@ from sop.tools.supply.supply_plan_result_rows import Status
 # bench/supply_plan.py measures both against a direct sparse build with HiGHS's defaults.
 IPM_OPTIONS = {"presolve": "on", "solver": "ipm", "run_crossover": "on"}
 IPM_FROM_COLUMNS = 200_000  # about 750 SKUs × 18 months on 2 plants and 3 DCs
+# A MIP's first plan (supply_plan_mip_start.py) may take up to this share of its time limit;
+# HiGHS gets the rest. At 200 SKUs the plan takes 10-13 s of the 60 s on a loaded machine, and
+# from it HiGHS mostly raises its bound (by 0.1 %) and seldom finds a better plan; at 500 SKUs
+# the plan needs about a minute and HiGHS on its own finds no plan at all in 60 s, so the plan
+# gets nearly all the time there.
+START_SHARE = 0.9
 
 
 def highs_options(n_columns: int) -> dict[str, str]:
@@ -72,6 +85,7 @@ class Solved:
     row_value: np.ndarray
     row_dual: np.ndarray
     warm: bool = False
+    mip_bound: float | None = None  # a MIP started from a plan: the best bound proved (currency)
 
     @property
     def objective(self) -> float:
@@ -125,10 +139,38 @@ def run_highs(highs: highspy.Highs, lp: LpArrays, options: dict[str, str | float
                   np.asarray(solution.row_value), np.asarray(solution.row_dual), warm)
 
 
-def solve_cold(lp: LpArrays, mip: MipSettings) -> Solved:
+def solve_cold(lp: LpArrays, mip: MipSettings, start: Callable[[float], Start | None] | None = None) -> Solved:
     """Solve from scratch, quietly, with the options for the LP's size; a MIP stops at `mip`'s
-    time limit or relative gap, whichever comes first."""
+    time limit or relative gap, whichever comes first. A MIP with `start` first asks it for a
+    plan (given a share of the time limit, `START_SHARE`) and hands that to HiGHS as its
+    incumbent (`solve_from_start`)."""
     options: dict[str, str | float] = dict(highs_options(len(lp.cost)))
+    if lp.integer.any() and start is not None:
+        return solve_from_start(lp, mip, options, start)
     if lp.integer.any():
         options |= {"time_limit": float(mip.time_limit_seconds), "mip_rel_gap": float(mip.mip_rel_gap)}
     return run_highs(pass_model(lp), lp, options)
+
+
+def solve_from_start(lp: LpArrays, mip: MipSettings, options: dict[str, str | float],
+                     start: Callable[[float], Start | None]) -> Solved:
+    """The MIP solved by HiGHS from `start`'s plan, all within `mip`'s time limit. The plan
+    returned is HiGHS's best, or the start's when HiGHS has none better; `mip_bound` is the
+    better of HiGHS's bound and the LP relaxation's, both proved, so the gap is honest."""
+    began = time.perf_counter()
+    first = start(START_SHARE * mip.time_limit_seconds)
+    left = mip.time_limit_seconds - (time.perf_counter() - began)
+    highs = pass_model(lp)
+    if first is not None:
+        highs.setSolution(len(first.col_value), np.arange(len(first.col_value), dtype=np.int32), first.col_value)
+    options |= {"time_limit": max(left, 1e-3), "mip_rel_gap": float(mip.mip_rel_gap)}
+    solved = run_highs(highs, lp, options)
+    if first is None:
+        return solved
+    bound = highs.getInfo().mip_dual_bound
+    solved.mip_bound = max(first.bound, float(bound)) if np.isfinite(bound) else first.bound
+    if solved.status == "optimal" and solved.objective <= first.objective:
+        return solved
+    empty = np.zeros(len(lp.row_lower))
+    return Solved(highs, lp, "optimal", first.col_value, np.zeros(len(lp.cost)), lp.matrix @ first.col_value, empty,
+                  mip_bound=solved.mip_bound)

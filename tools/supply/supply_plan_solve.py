@@ -18,6 +18,7 @@ from sop.tools.supply.supply_plan import ZERO, SupplyPlanInstance, SupplyPlanRes
 from sop.tools.supply.supply_plan_highs import Solved, solve_cold
 from sop.tools.supply.supply_plan_layout import Layout, layout_of
 from sop.tools.supply.supply_plan_lp import SupplyModel, build_model
+from sop.tools.supply.supply_plan_mip_start import mip_start
 from sop.tools.supply.supply_plan_warm import resolve_warm
 
 
@@ -35,7 +36,9 @@ def solve_from(instance: SupplyPlanInstance, last: Solved | None) -> tuple[Suppl
     model = build_model(instance, layout)
     solved = resolve_warm(last, model.lp) if last is not None else None
     if solved is None or solved.status == "error":
-        solved = solve_cold(model.lp, instance.mip)
+        lots = bool((model.columns.lots >= 0).any())  # a lot-size MIP starts from a plan of its own
+        solved = solve_cold(model.lp, instance.mip,
+                            (lambda seconds: mip_start(instance, layout, model, seconds)) if lots else None)
     if solved.status == "optimal":
         return read_plan(instance, layout, model, solved), solved
     if solved.status == "infeasible":
@@ -147,6 +150,8 @@ def _mip_gap(instance: SupplyPlanInstance, model: SupplyModel, solved: Solved) -
     if not model.is_mip:
         return None, ""
     gap = float(solved.highs.getInfo().mip_gap)
+    if solved.mip_bound is not None:  # started from a plan: its objective against the best bound proved
+        gap = max(0.0, solved.objective - solved.mip_bound) / max(1.0, abs(solved.objective))
     if gap <= instance.mip.mip_rel_gap + ZERO:
         return gap, ""
     return gap, (f"HiGHS stopped at its time limit of {instance.mip.time_limit_seconds:g} s with the best plan "
