@@ -69,13 +69,12 @@ def solve_plan(settings: Settings, instance: SupplyPlanInstance, family_of: dict
 
 
 def solve_plans(settings: Settings, instances: dict[str, SupplyPlanInstance], family_of: dict[str, str],
-                log) -> Iterator[tuple[str, SupplyPlanResult]]:
+                log, processes: int) -> Iterator[tuple[str, SupplyPlanResult]]:
     """`solve_plan` on independent instances (a cycle's scenarios), (name, plan) as each is solved,
-    on several processes where they are large enough (`solve_processes`)."""
+    on `processes` processes (`solve_processes` says how many pay)."""
     names = list(instances)
     payloads = [LeveledPlanInput(instance=instances[n], family_of=family_of, level=settings.plan_level)
                 for n in names]
-    processes = solve_processes(settings, instances[names[0]]) if names else 1
     for i, plan in LOGISTICS_PLANNER.use_each("supply-plan-at-level", payloads, log, processes):
         yield names[i], expect(SupplyPlanResult, plan)
 

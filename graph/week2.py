@@ -77,7 +77,7 @@ def _solve(ctx: CycleContext, state: CycleState, demand: pd.DataFrame,
                  + (f" on {min(processes, len(SCENARIOS))} processes" if processes > 1 else ""),
                  agent=LOGISTICS_PLANNER.name, tool="supply-plan", done=0, total=len(SCENARIOS))
     plans = {}
-    for number, (scenario, plan) in enumerate(solve_plans(ctx.settings, instances, families, log), start=1):
+    for number, (scenario, plan) in enumerate(solve_plans(ctx.settings, instances, families, log, processes), start=1):
         plans[scenario] = (instances[scenario], plan)
         progress.say(f"supply plan of scenario {scenario} solved, {number}/{len(SCENARIOS)}",
                      agent=LOGISTICS_PLANNER.name, tool="supply-plan", done=number, total=len(SCENARIOS))

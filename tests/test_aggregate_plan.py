@@ -140,7 +140,7 @@ def test_scenarios_solved_on_two_processes_are_the_plans_solved_here(monkeypatch
     monkeypatch.setattr(plan_inputs, "PARALLEL_FROM_CELLS", 0)
     settings = Settings(_env_file=None, solve_processes=2, plan_level="sku")
     log = _Recorder()
-    solved = dict(solve_plans(settings, instances, family_of, log))
+    solved = dict(solve_plans(settings, instances, family_of, log, solve_processes(settings, instances["a"])))
     assert sorted(solved) == ["a", "b", "c"]
     for name, instance in instances.items():
         here = solve_supply_plan(instance)

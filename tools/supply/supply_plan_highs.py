@@ -145,9 +145,9 @@ def solve_cold(lp: LpArrays, mip: MipSettings, start: Callable[[float], Start | 
     plan (given a share of the time limit, `START_SHARE`) and hands that to HiGHS as its
     incumbent (`solve_from_start`)."""
     options: dict[str, str | float] = dict(highs_options(len(lp.cost)))
-    if lp.integer.any() and start is not None:
-        return solve_from_start(lp, mip, options, start)
     if lp.integer.any():
+        if start is not None:
+            return solve_from_start(lp, mip, options, start)
         options |= {"time_limit": float(mip.time_limit_seconds), "mip_rel_gap": float(mip.mip_rel_gap)}
     return run_highs(pass_model(lp), lp, options)
 
@@ -171,6 +171,6 @@ def solve_from_start(lp: LpArrays, mip: MipSettings, options: dict[str, str | fl
     solved.mip_bound = max(first.bound, float(bound)) if np.isfinite(bound) else first.bound
     if solved.status == "optimal" and solved.objective <= first.objective:
         return solved
-    empty = np.zeros(len(lp.row_lower))
-    return Solved(highs, lp, "optimal", first.col_value, np.zeros(len(lp.cost)), lp.matrix @ first.col_value, empty,
-                  mip_bound=solved.mip_bound)
+    no_duals = np.zeros(len(lp.row_lower))  # a MIP has no shadow prices
+    return Solved(highs, lp, "optimal", first.col_value, np.zeros(len(lp.cost)), lp.matrix @ first.col_value,
+                  no_duals, mip_bound=solved.mip_bound)
