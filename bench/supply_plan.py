@@ -11,8 +11,8 @@ with the options `highs_options` picks by size.
 Each row also solves the direct build with interior point + crossover (`IPM_OPTIONS`, the
 setting the tool used at every size before it chose by size), so the rule is checked per row.
 
-A second table times re-solves (`--warm`): the what-ifs re-solved from the base plan's basis
-(`WarmSolver`) against the base solve, both with the machine to themselves; a cycle's LP work
+A second table times re-solves (`--warm`): the what-ifs, each re-solved from the base plan's
+basis (`WarmSolver`), against the base solve, both with the machine to themselves; a cycle's LP work
 (the base scenario with the four what-ifs after it from its basis, while worker processes solve
 upside and downside demand cold) wall clock against one cold direct solve; and, up to `SMALL`
 SKUs, the what-if solved cold (same objective?) and a MIP: the instance with a lot size on every
@@ -194,7 +194,7 @@ def _solve_timed(instance: SupplyPlanInstance) -> tuple[float, float | None]:
 def time_cycle(instance: SupplyPlanInstance, scenarios: bool = True) -> dict:
     """A cycle's LP work as it can run on this machine: the upside and downside scenarios (every
     month's demand moves, so each is a cold solve) in worker processes while this one solves the
-    base; then the four what-ifs, each from the last basis. Seconds of each solve (build and
+    base; then the four what-ifs, each from the base's basis. Seconds of each solve (build and
     read-out included) and of the whole, wall clock. Without `scenarios`, the base and the
     what-ifs alone, to time a what-if against a base solve that had the machine to itself."""
     start = time.perf_counter()
@@ -243,7 +243,7 @@ def warm_main(sizes: list[int]) -> None:
     """The re-solve table: per size, the base solve, the median warm what-if and its ratio, the
     cycle's LP work against one cold direct solve, and the MIP."""
     console = Console(width=220)
-    table = Table(title="supply-plan re-solves from the last basis, and the lot-size MIP")
+    table = Table(title="supply-plan re-solves from the base's basis, and the lot-size MIP")
     for header in ("SKUs", "base cold s", "what-ifs warm s (median of 4)", "warm/base", "cold what-if s",
                    "cycle LP work s (7 solves, wall)", "direct cold s (defaults)", "cycle/direct",
                    "warm = cold objective", "MIP s", "MIP status", "MIP gap"):
@@ -269,7 +269,7 @@ def warm_main(sizes: list[int]) -> None:
         for label, run in (("base and what-ifs alone", alone), ("cycle, scenarios in parallel", cycle)):
             console.print(f"{n:,} SKUs, {label}, each solve s: "
                           + ", ".join(f"{k} {v:.2f}" for k, v in run["seconds"].items())
-                          + f"; {run['warm']} from the last basis")
+                          + f"; {run['warm']} from the base's basis")
 
 
 def main(instances: list[Callable[[], SupplyPlanInstance]]) -> None:

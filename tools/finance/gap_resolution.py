@@ -92,7 +92,9 @@ def resolve_gaps(inp: GapResolutionInput, progress: Callable[[int, int], None] |
     if progress:
         progress(1, total)
     recommendations = [combo] if combo is not None else []
-    warm = WarmSolver()  # each lever alone changes only numbers: re-solved from the last basis
+    warm = WarmSolver()  # each lever alone changes only numbers: re-solved from the base's basis
+    if chosen:
+        warm(inp.instance)  # the base again, for its basis (week 2 solved it in another process)
     for i, (lever, ranks) in enumerate(chosen, start=1):
         alone = evaluate(lever, ranks, inp, base, f"R{i}", warm)
         if combo is not None and combo.recommended and lever.kind in OPTION_KINDS:

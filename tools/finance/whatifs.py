@@ -112,7 +112,7 @@ def evaluate(lever: Lever, gap_ranks: list[int], inp: GapResolutionInput, base: 
              recommendation_id: str,
              solve: Callable[[SupplyPlanInstance], SupplyPlanResult] = solve_supply_plan) -> Recommendation:
     """Re-plan a changed copy of the base instance and compare it with the base plan; `solve`
-    may be a `WarmSolver`, so what-ifs after the first start from the last one's basis."""
+    may be a `WarmSolver` that solved the base first, so the what-if starts from its basis."""
     instance = apply_lever(inp.instance, lever, inp.terms, inp.promotions, sku_families(inp.items))
     plan = solve(instance)
     whatif = plan_outcome(inp.items, instance, plan)

@@ -1,9 +1,11 @@
 """The supply-plan LP handed to HiGHS and solved (docs/SUPPLY_PLAN.md).
 
 `solve_cold` passes the LP's arrays to HiGHS as one sparse column-wise matrix, with options
-chosen by the LP's size (`highs_options`), runs it quietly and reads the solution out; the HiGHS
-object is kept with the solution for a warm re-solve (supply_plan_warm.py). A MIP may first get
-a plan to start from (supply_plan_mip_start.py) within the same time limit.
+chosen by the LP's size (`highs_options`), runs it quietly and reads the solution out. An LP's
+solve keeps what a what-if re-solve starts from (`WarmStart`, used by supply_plan_warm.py): the
+HiGHS object and the optimal basis; at interior-point sizes, those of the LP HiGHS's presolve
+leaves, solved apart and postsolved, because HiGHS skips presolve once it has a basis. A MIP may
+first get a plan to start from (supply_plan_mip_start.py) within the same time limit.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
 from sop.tools.supply.supply_plan_instance_parts import MipSettings
 from sop.tools.supply.supply_plan_matrix import LpArrays
@@ -41,6 +44,12 @@ if TYPE_CHECKING:
 # bench/supply_plan.py measures both against a direct sparse build with HiGHS's defaults.
 IPM_OPTIONS = {"presolve": "on", "solver": "ipm", "run_crossover": "on"}
 IPM_FROM_COLUMNS = 200_000  # about 750 SKUs × 18 months on 2 plants and 3 DCs
+# A what-if re-solve (supply_plan_warm.py) runs dual simplex from the base's basis; at
+# interior-point sizes HiGHS's parallel dual simplex (SIP, `simplex_strategy` 2, on HiGHS's
+# threads): at 2,000 SKUs it took 24-32 % less time than the serial one on 2 cores, with the
+# same iterations (bench/RESULTS.md, 2026-12-07).
+WARM_OPTIONS: dict[str, str | float] = {"solver": "simplex"}
+WARM_LARGE_OPTIONS: dict[str, str | float] = WARM_OPTIONS | {"simplex_strategy": 2}
 # A MIP's first plan (supply_plan_mip_start.py) may take up to this share of its time limit;
 # HiGHS gets the rest. At 200 SKUs the plan takes 10-13 s of the 60 s on a loaded machine, and
 # from it HiGHS mostly raises its bound (by 0.1 %) and seldom finds a better plan; at 500 SKUs
@@ -71,11 +80,24 @@ def _silence_banner() -> None:
 
 
 @dataclass
+class WarmStart:
+    """What what-ifs re-solve from (supply_plan_warm.py): the HiGHS object that solved the `base`
+    LP, the optimal `basis` it found, and the LP the object holds now (`held`: the base, or the
+    last what-if re-solved on it). With `presolved`, these are the presolved forms."""
+
+    highs: highspy.Highs
+    base: LpArrays
+    basis: highspy.HighsBasis
+    held: LpArrays
+    presolved: bool = False
+
+
+@dataclass
 class Solved:
-    """A model HiGHS has run: the solver, which still holds the model and its basis for a warm
-    re-solve (supply_plan_warm.py), the arrays it was given, the status, and the solution
-    (values and duals of columns and rows; empty unless there is a plan). `warm` says whether
-    the run started from the last basis."""
+    """A model HiGHS has run: the solver, which still holds the model, the arrays it was given,
+    the status, and the solution (values and duals of columns and rows; empty unless there is a
+    plan). `warm` says whether the run started from a base's basis; `start`, kept by an optimal
+    LP, is what what-ifs can start from."""
 
     highs: highspy.Highs
     lp: LpArrays
@@ -86,6 +108,7 @@ class Solved:
     row_dual: np.ndarray
     warm: bool = False
     mip_bound: float | None = None  # a MIP started from a plan: the best bound proved (currency)
+    start: WarmStart | None = None
 
     @property
     def objective(self) -> float:
@@ -127,6 +150,11 @@ def run_highs(highs: highspy.Highs, lp: LpArrays, options: dict[str, str | float
     for option, value in options.items():
         highs.setOptionValue(option, value)
     highs.run()
+    return read_solved(highs, lp, warm)
+
+
+def read_solved(highs: highspy.Highs, lp: LpArrays, warm: bool) -> Solved:
+    """The status and solution HiGHS holds for `lp`."""
     code = highs.getModelStatus()
     status = _HIGHS_STATUS.get(code, "error")
     if code in _STOPPED and highs.getInfo().primal_solution_status == 2:  # kSolutionStatusFeasible
@@ -143,13 +171,66 @@ def solve_cold(lp: LpArrays, mip: MipSettings, start: Callable[[float], Start | 
     """Solve from scratch, quietly, with the options for the LP's size; a MIP stops at `mip`'s
     time limit or relative gap, whichever comes first. A MIP with `start` first asks it for a
     plan (given a share of the time limit, `START_SHARE`) and hands that to HiGHS as its
-    incumbent (`solve_from_start`)."""
+    incumbent (`solve_from_start`). An optimal LP keeps its `WarmStart`; at interior-point sizes
+    it is solved in its presolved form."""
     options: dict[str, str | float] = dict(highs_options(len(lp.cost)))
     if lp.integer.any():
         if start is not None:
             return solve_from_start(lp, mip, options, start)
         options |= {"time_limit": float(mip.time_limit_seconds), "mip_rel_gap": float(mip.mip_rel_gap)}
-    return run_highs(pass_model(lp), lp, options)
+        return run_highs(pass_model(lp), lp, options)
+    if options:  # interior-point size: solved in presolved form, kept for what-ifs
+        solved = _solve_presolved(lp, options)
+        if solved is not None:
+            return solved
+    highs = pass_model(lp)
+    solved = run_highs(highs, lp, options)
+    if solved.status == "optimal":
+        solved.start = WarmStart(highs, lp, highs.getBasis(), lp)
+    return solved
+
+
+def presolve(lp: LpArrays) -> tuple[highspy.Highs, LpArrays | None]:
+    """The LP handed to HiGHS and presolved: the object, which can postsolve a solution of the
+    presolved LP into one of `lp` (`postsolve`), and the presolved LP's arrays; None when
+    presolve left no LP to solve (nothing or everything removed, or proved infeasible)."""
+    highs = pass_model(lp)
+    highs.presolve()
+    if highs.getModelPresolveStatus() != highspy.HighsPresolveStatus.kReduced:
+        return highs, None
+    p = highs.getPresolvedLp()
+    if p.a_matrix_.format_ != highspy.MatrixFormat.kColwise:
+        return highs, None
+    matrix = sp.csc_matrix((np.asarray(p.a_matrix_.value_), np.asarray(p.a_matrix_.index_),
+                            np.asarray(p.a_matrix_.start_)), shape=(p.num_row_, p.num_col_))
+    return highs, LpArrays(cost=np.asarray(p.col_cost_), col_lower=np.asarray(p.col_lower_),
+                           col_upper=np.asarray(p.col_upper_), row_lower=np.asarray(p.row_lower_),
+                           row_upper=np.asarray(p.row_upper_), matrix=matrix,
+                           integer=np.zeros(p.num_col_, dtype=bool))
+
+
+def postsolve(original: highspy.Highs, lp: LpArrays, inner: highspy.Highs, warm: bool) -> Solved:
+    """`lp`'s solution, from the optimal solution and basis of its presolved form that `inner`
+    holds, through the presolve `original` ran."""
+    original.postsolve(inner.getSolution(), inner.getBasis())
+    return read_solved(original, lp, warm)
+
+
+def _solve_presolved(lp: LpArrays, options: dict[str, str | float]) -> Solved | None:
+    """`lp` presolved, its presolved form solved on a HiGHS object of its own (kept, with its
+    basis, for what-ifs) and the solution postsolved; None when presolve leaves nothing to solve
+    apart or the presolved form has no optimum (the plain solve then says why)."""
+    original, reduced = presolve(lp)
+    if reduced is None:
+        return None
+    inner = pass_model(reduced)
+    if run_highs(inner, reduced, options | {"presolve": "off"}).status != "optimal":
+        return None
+    solved = postsolve(original, lp, inner, warm=False)
+    if solved.status != "optimal":
+        return None
+    solved.start = WarmStart(inner, reduced, inner.getBasis(), reduced, presolved=True)
+    return solved
 
 
 def solve_from_start(lp: LpArrays, mip: MipSettings, options: dict[str, str | float],

@@ -5,7 +5,7 @@ optionally with elastic capacity rows, for the diagnosis of an infeasible instan
 instance's layout (`supply_plan_layout.layout_of`): its columns (supply_plan_columns), cost
 (supply_plan_objective), conservation rows (supply_plan_balance_rows), integer rows
 (supply_plan_integer_rows) and capacity rows (supply_plan_capacity_rows), in that order.
-`supply_plan_highs` solves it; `supply_plan_warm` re-solves a changed copy from the last basis.
+`supply_plan_highs` solves it; `supply_plan_warm` re-solves a changed copy from the base's basis.
 Units: columns in units per month (overtime in hours per month), objective in currency.
 """
 

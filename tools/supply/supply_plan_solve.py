@@ -3,7 +3,7 @@
 `solve_supply_plan` turns a `SupplyPlanInstance` into a `SupplyPlanResult`: the optimal plan's
 long tables and the capacity limits at their bound with shadow prices (currency per unit of
 the limit), or, for an infeasible instance, the limits an elastic re-solve had to overrun.
-`WarmSolver` does the same for a run of instances, each from the last one's basis when it can.
+`WarmSolver` does the same for a base and its what-ifs, each what-if from the base's basis.
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ def solve_supply_plan(instance: SupplyPlanInstance) -> SupplyPlanResult:
     return solve_from(instance, None)[0]
 
 
-def solve_from(instance: SupplyPlanInstance, last: Solved | None) -> tuple[SupplyPlanResult, Solved]:
-    """The plan, solved from the `last` solve's basis when only numbers changed (what-ifs:
-    capacities, demand, costs), cold otherwise; and the solve, to start the next one from."""
+def solve_from(instance: SupplyPlanInstance, base: Solved | None) -> tuple[SupplyPlanResult, Solved]:
+    """The plan, solved from the `base` solve's basis when only numbers changed (what-ifs:
+    capacities, demand, costs), cold otherwise; and the solve, to start later ones from."""
     layout = layout_of(instance)
     model = build_model(instance, layout)
-    solved = resolve_warm(last, model.lp) if last is not None else None
+    solved = resolve_warm(base.start, model.lp) if base is not None and base.start is not None else None
     if solved is None or solved.status == "error":
         lots = bool((model.columns.lots >= 0).any())  # a lot-size MIP starts from a plan of its own
         solved = solve_cold(model.lp, instance.mip,
@@ -47,18 +47,21 @@ def solve_from(instance: SupplyPlanInstance, last: Solved | None) -> tuple[Suppl
 
 
 class WarmSolver:
-    """Solves supply plans one after another, each from the last one's HiGHS basis when the two
-    differ only in numbers, with dual simplex; the first solve, a MIP, and one whose matrix
-    differs are solved cold. Same results as `solve_supply_plan`; `warm` counts the solves that
-    started from a basis."""
+    """Solves supply plans one after another. The first optimal LP is the base; each later one
+    that differs from it only in numbers (a what-if: "what if we do only X") is re-solved with
+    dual simplex from the base's basis, whatever was solved in between; the first solve, a MIP,
+    and one whose matrix differs are solved cold. Same results as `solve_supply_plan`; `warm`
+    counts the solves that started from the base's basis."""
 
     def __init__(self) -> None:
-        self._last: Solved | None = None
+        self._base: Solved | None = None
         self.warm = 0
 
     def __call__(self, instance: SupplyPlanInstance) -> SupplyPlanResult:
-        result, self._last = solve_from(instance, self._last)
-        self.warm += self._last.warm
+        result, solved = solve_from(instance, self._base)
+        if self._base is None and solved.start is not None:
+            self._base = solved
+        self.warm += solved.warm
         return result
 
 

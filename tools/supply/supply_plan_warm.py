@@ -1,38 +1,64 @@
-"""Warm re-solves of the supply-plan LP from the last HiGHS basis (docs/SUPPLY_PLAN.md).
+"""Warm re-solves of the supply-plan LP from the base plan's HiGHS basis (docs/SUPPLY_PLAN.md).
 
 A what-if that moves a few limits, demands or costs changes only numbers HiGHS can change in
-place, so dual simplex can start from the solved plan's basis; anything else (another matrix, a
-MIP, a large share of the numbers changed) is left to a cold solve.
+place, so dual simplex can start from the base's optimal basis (`WarmStart`), whatever what-if
+the HiGHS object solved last. A base solved in presolved form (interior-point sizes) has its
+what-ifs presolved too; when the two presolved LPs differ only in numbers, the what-if's is
+re-solved from the base's presolved basis and postsolved through its own presolve. Anything
+else (another matrix, a MIP, much changed) is left to a cold solve.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sop.tools.supply.supply_plan_highs import Solved, run_highs
+from sop.tools.supply.supply_plan_highs import (
+    WARM_LARGE_OPTIONS,
+    WARM_OPTIONS,
+    Solved,
+    WarmStart,
+    postsolve,
+    presolve,
+    run_highs,
+)
 from sop.tools.supply.supply_plan_matrix import LpArrays
 
-# A warm re-solve runs simplex on the whole LP (HiGHS skips presolve when it has a basis), so it
-# pays for a what-if that moves a few limits, not for a scenario that moves every month's demand
-# (bench/supply_plan.py --warm: at 200 SKUs a ±10 % demand scenario re-solved from the base basis
-# took longer than cold). Above this share of changed bounds and costs, solve cold.
+# A warm re-solve runs dual simplex from the base's basis: it pays for a what-if that moves a
+# few limits, not for a scenario that moves every month's demand (bench/supply_plan.py --warm:
+# at 200 SKUs a ±10 % demand scenario re-solved from the base basis took longer than cold).
+# Above this share of bounds and costs changed from the base, solve cold.
 WARM_SHARE = 0.02
 
 
-def resolve_warm(last: Solved, lp: LpArrays) -> Solved | None:
-    """Solve `lp` on the HiGHS object of the `last` solve, starting from its basis, when the two
-    differ only in a few numbers HiGHS can change in place (column and row bounds, costs: at
-    most `WARM_SHARE` of them); None when the matrix or the columns differ, the last solve was a
-    MIP or had no plan, or much has changed: a cold solve is better. Dual simplex from the last
-    basis (interior point would start over). The last solve's HiGHS object then holds `lp`."""
-    old, highs = last.lp, last.highs
-    if last.status != "optimal" or old.integer.any() or not _same_structure(old, lp):
-        return None
-    cols = np.flatnonzero((lp.col_lower != old.col_lower) | (lp.col_upper != old.col_upper))
-    rows = np.flatnonzero((lp.row_lower != old.row_lower) | (lp.row_upper != old.row_upper))
-    priced = np.flatnonzero(lp.cost != old.cost)
-    if cols.size + rows.size + priced.size > WARM_SHARE * (len(lp.cost) + len(lp.row_lower)):
-        return None
+def resolve_warm(start: WarmStart, lp: LpArrays) -> Solved | None:
+    """Solve `lp` from `start`'s base basis when it differs from the base LP only in a few
+    numbers HiGHS can change in place (column and row bounds, costs: at most `WARM_SHARE` of
+    them); None when the matrix or the columns differ or much has changed: a cold solve is
+    better. The solve carries `start` on, for the next what-if."""
+    if not start.presolved:
+        if not _move_to(start, lp):
+            return None
+        solved = run_highs(start.highs, lp, WARM_OPTIONS, warm=True)
+    else:
+        original, reduced = presolve(lp)
+        if reduced is None or not _move_to(start, reduced):
+            return None
+        inner = run_highs(start.highs, reduced, WARM_LARGE_OPTIONS, warm=True)
+        solved = postsolve(original, lp, start.highs, warm=True) if inner.status == "optimal" else inner
+        solved.lp = lp
+    solved.start = start
+    return solved
+
+
+def _move_to(start: WarmStart, lp: LpArrays) -> bool:
+    """Change the LP `start` holds into `lp` and put the base's basis back; False, with nothing
+    changed, when `lp` is not the base LP with a few numbers changed."""
+    base, held, highs = start.base, start.held, start.highs
+    if not _same_structure(base, lp) or _changed(base, lp) > WARM_SHARE * (len(lp.cost) + len(lp.row_lower)):
+        return False
+    cols = np.flatnonzero((lp.col_lower != held.col_lower) | (lp.col_upper != held.col_upper))
+    rows = np.flatnonzero((lp.row_lower != held.row_lower) | (lp.row_upper != held.row_upper))
+    priced = np.flatnonzero(lp.cost != held.cost)
     if cols.size:
         highs.changeColsBounds(cols.size, cols.astype(np.int32), lp.col_lower[cols], lp.col_upper[cols])
     if rows.size:  # in highspy, missing from its type stubs
@@ -40,7 +66,17 @@ def resolve_warm(last: Solved, lp: LpArrays) -> Solved | None:
             rows.size, rows.astype(np.int32), lp.row_lower[rows], lp.row_upper[rows])
     if priced.size:
         highs.changeColsCost(priced.size, priced.astype(np.int32), lp.cost[priced])
-    return run_highs(highs, lp, {"solver": "simplex"}, warm=True)
+    if held is not base:  # the last what-if's basis: start from the base's instead
+        highs.setBasis(start.basis)
+    start.held = lp
+    return True
+
+
+def _changed(old: LpArrays, new: LpArrays) -> int:
+    """How many column bounds, row bounds and costs differ."""
+    return int(((new.col_lower != old.col_lower) | (new.col_upper != old.col_upper)).sum()
+               + ((new.row_lower != old.row_lower) | (new.row_upper != old.row_upper)).sum()
+               + (new.cost != old.cost).sum())
 
 
 def _same_structure(old: LpArrays, new: LpArrays) -> bool:
