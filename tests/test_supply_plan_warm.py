@@ -101,3 +101,15 @@ def test_a_warm_re_solve_reaches_the_cold_optimum(form, hours, supply):
         for instance in _what_ifs(_base(), hours, supply)[::2]:
             result = warm(instance)
             assert result.objective == pytest.approx(solve_direct(instance, options={}).objective, rel=1e-9)
+
+
+def test_a_what_if_without_a_plan_names_the_limit_it_breaks(form):
+    warm = WarmSolver()
+    warm(_base())
+    glut = _base()
+    stock = glut.initial_inventory[0]
+    room = next(dc.storage_capacity for dc in glut.dcs if dc.dc == stock.dc)
+    stock.qty = 3 * room  # more on hand than the DC can hold, even after a month's sales
+    result = warm(glut)
+    assert result.status == "infeasible"
+    assert {(d.family, d.keys["dc"]) for d in result.diagnosis} == {("storage", stock.dc)}
