@@ -46,7 +46,7 @@ IPM_OPTIONS = {"presolve": "on", "solver": "ipm", "run_crossover": "on"}
 IPM_FROM_COLUMNS = 200_000  # about 750 SKUs × 18 months on 2 plants and 3 DCs
 # A what-if re-solve (supply_plan_warm.py) runs dual simplex from the base's basis; at
 # interior-point sizes HiGHS's parallel dual simplex (SIP, `simplex_strategy` 2, on HiGHS's
-# threads): at 2,000 SKUs it took 24-32 % less time than the serial one on 2 cores, with the
+# threads): at 2,000 SKUs it took 21-32 % less time than the serial one on 2 cores, with the
 # same iterations (bench/RESULTS.md, 2026-12-07).
 WARM_OPTIONS: dict[str, str | float] = {"solver": "simplex"}
 WARM_LARGE_OPTIONS: dict[str, str | float] = WARM_OPTIONS | {"simplex_strategy": 2}
