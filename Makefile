@@ -36,10 +36,15 @@ demo: $(STAMP)
 # can) for the PostgreSQL checkpointing test; without one, that test skips and says why.
 # The browser tests (tests/test_web.py) drive Debian's chromium, installed here when it is missing
 # and apt-get may; where it cannot be, they skip and say so.
+# The test files run in parallel, one pytest-xdist worker per core (-n auto), each file whole on
+# one worker (--dist loadfile), so that a file's module fixtures (a cycle run to a gate, a served
+# graph, a browser) are built once and its tests keep their order; the files with a slow test are
+# handed out first (tests/conftest.py). Each test has its own folder and PostgreSQL database.
+# `$(PY) -m pytest tests/test_x.py` runs one file serially.
 test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium) \
 	  || echo "chromium could not be installed: the browser tests will skip"
-	sh tests/postgres.sh $(PY) -m pytest
+	sh tests/postgres.sh $(PY) -m pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The executive package as a person sees it: headless Chromium renders the demo's page, the
 # check asserts every chart drew and the screenshot is not blank. Installs Debian's chromium

@@ -61,6 +61,16 @@ def isolate_settings(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     monkeypatch.chdir(folder)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a pytest-xdist worker (`make test`), the files with a slow test come first, their order
+    and their tests' order kept, so that the workers, which are handed whole files in this order
+    (`--dist loadfile --no-loadscope-reorder`), start the long files first and none starts one
+    late while the other idles. A serial run keeps the file order."""
+    if hasattr(config, "workerinput"):
+        slow = {item.path for item in items if item.get_closest_marker("slow")}
+        items.sort(key=lambda item: item.path not in slow)
+
+
 @pytest.fixture(autouse=True)
 def no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """The first guard: no connection beyond loopback."""
