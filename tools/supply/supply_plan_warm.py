@@ -54,11 +54,11 @@ def _move_to(start: WarmStart, lp: LpArrays) -> bool:
     """Change the LP `start` holds into `lp` and put the base's basis back; False, with nothing
     changed, when `lp` is not the base LP with a few numbers changed."""
     base, held, highs = start.base, start.held, start.highs
-    if not _same_structure(base, lp) or _changed(base, lp) > WARM_SHARE * (len(lp.cost) + len(lp.row_lower)):
+    if not _same_structure(base, lp):
         return False
-    cols = np.flatnonzero((lp.col_lower != held.col_lower) | (lp.col_upper != held.col_upper))
-    rows = np.flatnonzero((lp.row_lower != held.row_lower) | (lp.row_upper != held.row_upper))
-    priced = np.flatnonzero(lp.cost != held.cost)
+    if sum(d.size for d in _differences(base, lp)) > WARM_SHARE * (len(lp.cost) + len(lp.row_lower)):
+        return False
+    cols, rows, priced = _differences(held, lp)
     if cols.size:
         highs.changeColsBounds(cols.size, cols.astype(np.int32), lp.col_lower[cols], lp.col_upper[cols])
     if rows.size:  # in highspy, missing from its type stubs
@@ -72,11 +72,11 @@ def _move_to(start: WarmStart, lp: LpArrays) -> bool:
     return True
 
 
-def _changed(old: LpArrays, new: LpArrays) -> int:
-    """How many column bounds, row bounds and costs differ."""
-    return int(((new.col_lower != old.col_lower) | (new.col_upper != old.col_upper)).sum()
-               + ((new.row_lower != old.row_lower) | (new.row_upper != old.row_upper)).sum()
-               + (new.cost != old.cost).sum())
+def _differences(old: LpArrays, new: LpArrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The columns whose bounds differ, the rows whose bounds differ, the columns whose cost does."""
+    return (np.flatnonzero((new.col_lower != old.col_lower) | (new.col_upper != old.col_upper)),
+            np.flatnonzero((new.row_lower != old.row_lower) | (new.row_upper != old.row_upper)),
+            np.flatnonzero(new.cost != old.cost))
 
 
 def _same_structure(old: LpArrays, new: LpArrays) -> bool:
